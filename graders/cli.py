@@ -1,0 +1,59 @@
+"""``grade``: the command line, a thin layer over :mod:`graders.session` and :mod:`graders.render`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from graders import course, devices, render, session
+from graders.course import UsageError
+
+
+def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target]:
+    if all_root is not None:
+        root = course.find_root(Path(all_root or "."))
+        if root is None:
+            raise UsageError(f"--all {all_root or '.'}: no course found (a folder with pyproject.toml and graders/)")
+        return [course.resolve(str(ex.stub_dir), root) for ex in course.all_exercises(root)] + [course.resolve(p, None) for p in paths]
+    if not paths:
+        raise UsageError("nothing to grade: give a PATH (e.g. exercises/05_training) or --all")
+    return [course.resolve(p, None) for p in paths]
+
+
+def _write(path: str, text: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1)
+@click.option("--all", "all_root", is_flag=False, flag_value="", default=None, metavar="[ROOT]",
+              help="Grade every exercise under ROOT/exercises (default: this course).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--json", "json_file", metavar="FILE", help="Write the JSON report ('-' for standard output, and nothing else).")
+@click.option("--min-score", type=click.FloatRange(0, 100), default=100, show_default=True, metavar="PERCENT",
+              help="Exit with status 1 below this score.")
+@click.option("--timeout-factor", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
+              help="Multiply every check's time limit (for slow machines).")
+@click.option("--memory-mb", type=click.IntRange(min=64), default=None,
+              help="Memory limit of each check's process (default: the exercise's, 2048).")
+def main(paths, all_root, device, json_file, min_score, timeout_factor, memory_mb) -> None:
+    """Grade the PyTorch exercise implementation(s) at PATH against the reference."""
+    try:
+        targets = _targets(paths, all_root)
+        options = session.Options(device=devices.resolve(device), timeout_factor=timeout_factor, memory_mb=memory_mb)
+    except UsageError as exc:
+        click.echo(f"grade: {exc}", err=True)
+        sys.exit(2)
+    report = session.grade(targets, options)
+    to_stderr = json_file == "-"
+    stream = sys.stderr if to_stderr else sys.stdout
+    click.echo(render.terminal(report, color=stream.isatty()), nl=False, file=stream)
+    if json_file:
+        _write(json_file, render.json_text(report))
+    sys.exit(0 if report.max_score > 0 and report.percent >= min_score else 1)

@@ -1,0 +1,279 @@
+"""Run one piece of code in a forked child, under limits, and bring its result back as data.
+
+The grader process never runs learner code. It forks a child (cheap: torch is already
+imported in the parent), the child runs a *scenario* and writes its result with
+``torch.save``; the parent reads it back with ``torch.load(weights_only=True)``, which
+accepts tensors and plain containers only, so nothing the child wrote can execute in the
+parent.
+
+Limits per child: wall clock (the child's process group is SIGKILLed), address space,
+file size, captured output. On Linux the parent is a child subreaper, so processes the
+learner detaches (double forks, ``setsid`` daemons) are re-parented to it and killed when
+the check ends.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import os
+import random
+import resource
+import select
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+
+from graders import wire
+from graders.loader import LoadError
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = 10.0
+    memory_mb: int = 2048
+    output_bytes: int = 64 * 1024
+    file_bytes: int = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a child produced no result, in words meant for the learner."""
+
+    kind: str  # load | not_attempted | missing | exception | timeout | memory | crash
+    message: str
+    traceback: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    value: Any = None
+    failure: Failure | None = None
+    output: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def become_subreaper() -> None:
+    """Adopt orphaned descendants (Linux only) so that none can outlive its check."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: process-group kills still apply
+        pass
+
+
+def _children() -> list[int]:
+    pids: list[int] = []
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    return pids
+
+
+def reap_strays() -> None:
+    """Kill and reap every remaining child of this process (adopted orphans included)."""
+    for _ in range(100):
+        pids = _children()
+        if not pids:
+            return
+        for pid in pids:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        for pid in pids:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:
+        pass
+
+
+def _prepare_child(limits: Limits, out_fd: int, workdir: str, seed: int) -> None:
+    os.setpgid(0, 0)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])  # no grader channel stays reachable
+    sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0), write_through=True)
+    sys.stderr = sys.stdout
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with open("/proc/self/status") as f:
+            vm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        budget = vm + limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    except (OSError, ValueError, StopIteration):
+        pass
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+    os.chdir(workdir)
+    torch.set_num_threads(1)
+    seed_everything(seed)
+
+
+def _child_main(fn: Callable[..., Any], args: tuple, result_path: str, learner_file: str | None) -> None:
+    try:
+        value = wire.encode(fn(*args))
+        payload = {"ok": value}
+    except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
+        payload = {"error": _describe(exc, learner_file)}
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    with open(result_path, "wb") as f:
+        f.write(buf.getvalue())
+
+
+def _describe(exc: BaseException, learner_file: str | None) -> dict[str, str]:
+    if isinstance(exc, LoadError):
+        return {"kind": "load", "message": str(exc), "traceback": exc.details}
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [fr for fr in frames if learner_file and fr.filename == learner_file]
+    tb = "".join(traceback.format_list(mine)) + "".join(traceback.format_exception_only(type(exc), exc))
+    where = f"`{mine[-1].name}`" if mine else "your code"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, NotImplementedError) and mine:
+        return {"kind": "not_attempted", "message": f"{where} is not implemented yet (it still raises NotImplementedError).", "traceback": ""}
+    if isinstance(exc, AttributeError) and not mine and getattr(exc, "name", None) and _is_learner_module(getattr(exc, "obj", None), learner_file):
+        return {"kind": "missing", "message": f"`{exc.name}` is missing from your module: define it with the name and signature the exercise asks for.", "traceback": ""}
+    if isinstance(exc, MemoryError) or "can't allocate memory" in text or "DefaultCPUAllocator" in text:
+        return {"kind": "memory", "message": f"{where} ran out of memory.", "traceback": tb}
+    if isinstance(exc, RecursionError):
+        return {"kind": "exception", "message": f"{where} recursed without end (RecursionError).", "traceback": tb}
+    name = type(exc).__name__
+    if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        return {"kind": "exception", "message": f"{where} raised {name} (code must return a result, not exit).", "traceback": tb}
+    if not mine:
+        detail = f"{name}: {text}" if text else name
+        return {"kind": "exception", "message": f"your code's result could not be used ({detail}). Check the return type and shape the exercise asks for.", "traceback": tb}
+    return {"kind": "exception", "message": f"{where} raised {name}: {text}" if text else f"{where} raised {name}.", "traceback": tb}
+
+
+def _is_learner_module(obj: Any, learner_file: str | None) -> bool:
+    return learner_file is not None and getattr(obj, "__file__", None) == learner_file
+
+
+def run(fn: Callable[..., Any], *args: Any, limits: Limits, seed: int = 0, learner_file: str | None = None) -> Outcome:
+    """Run ``fn(*args)`` in a forked child and return its result as data."""
+    with tempfile.TemporaryDirectory(prefix="torchgrade-") as tmp:
+        result_path = os.path.join(tmp, "result.pt")
+        workdir = os.path.join(tmp, "work")
+        os.mkdir(workdir)
+        out_r, out_w = os.pipe()
+        start = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            try:
+                os.close(out_r)
+                _prepare_child(limits, out_w, workdir, seed)
+                _child_main(fn, args, result_path, learner_file)
+            finally:
+                os._exit(0)
+        os.close(out_w)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass
+        output, status = _supervise(pid, out_r, start + limits.timeout_s * 1.0, limits.output_bytes)
+        duration = time.perf_counter() - start
+        reap_strays()
+        text = output.decode("utf-8", "replace")
+        if status is None:
+            return Outcome(failure=Failure("timeout", f"timed out after {limits.timeout_s:g} s: is there an infinite loop, or far more work than the task needs?"), output=text, duration_s=duration)
+        return _read_result(result_path, status, text, duration, limits)
+
+
+def _supervise(pid: int, out_r: int, deadline: float, cap: int) -> tuple[bytes, int | None]:
+    """Collect the child's output until it exits; None as status on timeout."""
+    chunks: list[bytes] = []
+    size = 0
+    open_pipe = True
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            _kill_group(pid)
+            os.waitpid(pid, 0)
+            if open_pipe:
+                os.close(out_r)
+            return b"".join(chunks), None
+        if open_pipe:
+            ready, _, _ = select.select([out_r], [], [], min(remaining, 0.05))
+            if ready:
+                data = os.read(out_r, 65536)
+                if not data:
+                    os.close(out_r)
+                    open_pipe = False
+                elif size < cap:
+                    chunks.append(data[: cap - size])
+                    size += len(data)
+                    if size >= cap:
+                        chunks.append(b"\n[... output truncated ...]\n")
+                continue
+        else:
+            time.sleep(min(remaining, 0.002))
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            if open_pipe:  # a descendant may still hold the pipe: do not wait for it
+                os.close(out_r)
+            _kill_group(pid)
+            return b"".join(chunks), status
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _read_result(path: str, status: int, output: str, duration: float, limits: Limits) -> Outcome:
+    try:
+        with open(path, "rb") as f:
+            payload = torch.load(io.BytesIO(f.read()), weights_only=True)
+    except FileNotFoundError:
+        return Outcome(failure=_death(status, limits), output=output, duration_s=duration)
+    except Exception:  # noqa: BLE001 - anything unreadable is a forged or broken result
+        return Outcome(failure=Failure("crash", "your code's result could not be read back: it is not plain data (tensors, numbers, strings, lists, dicts)."), output=output, duration_s=duration)
+    if isinstance(payload, dict) and "ok" in payload and len(payload) == 1:
+        return Outcome(value=wire.decode(payload["ok"]), output=output, duration_s=duration)
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(error, dict) and all(isinstance(error.get(k), str) for k in ("kind", "message", "traceback")):
+        return Outcome(failure=Failure(error["kind"], error["message"], error["traceback"]), output=output, duration_s=duration)
+    return Outcome(failure=Failure("crash", "your code's result could not be read back."), output=output, duration_s=duration)
+
+
+def _death(status: int, limits: Limits) -> Failure:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXFSZ:
+            return Failure("crash", f"your code wrote more than {limits.file_bytes // 2**20} MiB to a file and was stopped.")
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return Failure("crash", f"the process running your code was killed by {name} (a crash, or the memory limit of {limits.memory_mb} MiB).")
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+    return Failure("crash", f"your code ended the process (exit status {code}) before returning: do not call sys.exit() or os._exit().")
