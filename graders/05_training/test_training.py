@@ -153,7 +153,7 @@ def test_train_one_epoch_training_mode(run):
 @check(5, "train_one_epoch: every batch is used once")
 def test_train_one_epoch_every_batch(run):
     got, want = run(one_epoch)
-    expect_equal(got["batches"], want["batches"], "The batch sizes of the forward passes",
+    expect_equal(got["batches"], want["batches"], "The list of batch sizes the model saw",
                  hint="Loop over every batch of the loader exactly once, the last (smaller) batch included.")
 
 
@@ -263,7 +263,7 @@ def test_fit_history(run):
     if not isinstance(history, (list, tuple)):
         fail(f"fit returned {type(history).__name__}, expected a list of {EPOCHS} floats.")
     if len(history) != EPOCHS:
-        fail(f"fit returned {len(history)} values for epochs={EPOCHS}.", "Append the validation accuracy once at the end of each epoch.")
+        fail(f"fit returned {len(history)} value{'s' if len(history) != 1 else ''} for epochs={EPOCHS}.", "Append the validation accuracy once at the end of each epoch.")
     for i, (a, b) in enumerate(zip(history, want["history"])):
         expect_float(a, b, f"The validation accuracy after epoch {i + 1}", rtol=1e-4, atol=1e-4,
                      hint="Compute it with evaluate(model, val_loader, device) after each epoch's training.")

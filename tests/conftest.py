@@ -1,0 +1,61 @@
+"""Shared helpers: grade a source text (the reference, a stub, a mutant) as a learner's file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from graders import course, session
+from graders.report import CheckResult, ExerciseResult
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+
+
+def reference_text(exercise_id: str) -> str:
+    return course.load_exercise(ROOT, exercise_id).reference_file.read_text()
+
+
+def mutate(exercise_id: str, old: str, new: str) -> str:
+    """The reference with one realistic mistake: ``old`` replaced by ``new`` (which must occur)."""
+    text = reference_text(exercise_id)
+    assert old in text, f"mutation target not found in the {exercise_id} reference: {old!r}"
+    return text.replace(old, new)
+
+
+def check(result: ExerciseResult, check_id: str) -> CheckResult:
+    matches = [c for c in result.checks if c.id == check_id]
+    assert matches, f"no check {check_id!r} in {[c.id for c in result.checks]}"
+    return matches[0]
+
+
+def check_mistake(result: CheckResult, words: str) -> None:
+    """The check failed with a message holding ``words``; a CUDA-only check without CUDA
+    must instead be skipped, say why, and count for nothing (tests/gpu runs it for real)."""
+    if result.status == "skipped" and not torch.cuda.is_available():
+        assert "needs CUDA" in result.message and result.max_score == 0
+        return
+    assert result.status == "failed", result
+    assert words in result.message, result.message
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm() -> None:
+    session.warm_up()
+
+
+@pytest.fixture
+def grade_text(tmp_path_factory):
+    """grade_text(exercise_id, text, *checks, **options) -> ExerciseResult for that module text."""
+
+    def grade(exercise_id: str, text: str, *checks: str, **options) -> ExerciseResult:
+        ex = course.load_exercise(ROOT, exercise_id)
+        folder = tmp_path_factory.mktemp("submission") / exercise_id
+        folder.mkdir()
+        (folder / ex.module).write_text(text)
+        target = course.resolve(str(folder), ROOT)
+        return session.grade_exercise(target, session.Options(device="cpu", checks=checks, **options))
+
+    return grade

@@ -1,0 +1,54 @@
+"""Every exercise: the reference gets full marks, the stubs get 0 and say "not implemented yet",
+every check is caught failing by at least one realistic mistake, and correct submissions
+written in other styles (tests/submissions/NN_topic/correct_*.py) get full marks."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from conftest import ROOT, SUBMISSIONS, check
+from graders import course
+
+EXERCISES = [ex.id for ex in course.all_exercises(ROOT)]
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_reference_gets_full_marks(grade_text, exercise_id):
+    ex = course.load_exercise(ROOT, exercise_id)
+    result = grade_text(exercise_id, ex.reference_file.read_text())
+    problems = [(c.id, c.status, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
+    assert problems == []
+    assert result.score == result.max_score > 0
+    assert result.status == "passed"
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_stub_scores_zero_and_says_not_attempted(grade_text, exercise_id):
+    ex = course.load_exercise(ROOT, exercise_id)
+    result = grade_text(exercise_id, (ex.stub_dir / ex.module).read_text())
+    assert result.score == 0 and result.max_score > 0
+    for c in result.checks:
+        if c.status != "skipped":
+            assert c.status == "failed", (c.id, c.message)
+            assert "not implemented yet" in c.message, (c.id, c.message)
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_every_check_has_a_realistic_mistake_that_fails_it(exercise_id):
+    module = importlib.import_module(f"test_grader_{exercise_id}")
+    covered = {m[3] for m in module.MISTAKES}  # (what, old, new, check id, words)
+    checks = _check_ids(exercise_id)
+    assert checks - covered == set(), "checks without a mistake test"
+
+def _check_ids(exercise_id: str) -> set[str]:
+    text = (ROOT / "graders" / exercise_id).glob("test_*.py")
+
+    return {m.group(1) for f in text for m in re.finditer(r"^def test_(\w+)\(", f.read_text(), re.M)}
+
+CORRECT = sorted(p for p in SUBMISSIONS.glob("*/correct_*.py"))
+
+@pytest.mark.parametrize("path", CORRECT, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_correct_submissions_in_other_styles_get_full_marks(grade_text, path):
+    result = grade_text(path.parent.name, path.read_text())
+    problems = [(c.id, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
+    assert problems == []
