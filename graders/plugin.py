@@ -150,6 +150,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config._tg_states = {}  # exercise id -> ExerciseState
     config._tg_device = devices.resolve(config.getoption("tg_device"))
     sandbox.become_subreaper()
+    sandbox.warm_up()
 
 
 def _emit(event: dict) -> None:
@@ -216,6 +217,7 @@ def pytest_runtest_call(item: pytest.Item):
     _record(item).duration_s = round(time.perf_counter() - start, 3)
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-json-report's hooks exist only when it is active
 def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo) -> dict:
     rec = _record(item)
     if call.excinfo is not None:
@@ -229,6 +231,7 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo) -> di
     return {"torchgrade": asdict(rec)}
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_json_modifyreport(json_report: dict) -> None:
     states = getattr(_CONFIG, "_tg_states", {}) if _CONFIG else {}
     json_report["torchgrade"] = {

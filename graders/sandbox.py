@@ -15,6 +15,7 @@ the check ends.
 from __future__ import annotations
 
 import ctypes
+import gc
 import io
 import os
 import random
@@ -63,6 +64,19 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+
+def warm_up() -> None:
+    """Pay for imports once, before forking: torch, the optimizer stack (torch._dynamo), pytest."""
+    torch.set_num_threads(1)  # a forked child of a multi-threaded parent can deadlock in OpenMP
+    model = torch.nn.Linear(2, 2)
+    opt = torch.optim.AdamW(model.parameters())
+    model(torch.ones(1, 2)).sum().backward()
+    opt.step()
+    import pytest  # noqa: F401
+    import pytest_jsonreport.plugin  # noqa: F401
+
+    gc.freeze()  # children inherit the heap; stop their collectors from walking it
 
 
 def become_subreaper() -> None:

@@ -8,7 +8,6 @@ say), the checks it had not finished are failed with the reason; it never counts
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import select
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
+from graders import plugin, sandbox
 from graders.course import Target
 from graders.report import CheckResult, ExerciseResult, Report
 
@@ -30,24 +30,9 @@ class Options:
     checks: tuple[str, ...] = ()  # only these check ids (all when empty)
 
 
-def warm_up() -> None:
-    """Pay for imports once, before forking: torch, the optimizer stack, pytest."""
-    torch.set_num_threads(1)  # a forked child of a multi-threaded parent can deadlock in OpenMP
-    model = torch.nn.Linear(2, 2)
-    opt = torch.optim.AdamW(model.parameters())
-    model(torch.ones(1, 2)).sum().backward()
-    opt.step()
-    import pytest  # noqa: F401
-    import pytest_jsonreport.plugin  # noqa: F401
-
-    import graders.plugin  # noqa: F401
-
-    gc.freeze()  # children inherit the heap; stop their collectors from walking it
-
-
 def grade(targets: list[Target], options: Options) -> Report:
     start = time.perf_counter()
-    warm_up()
+    sandbox.warm_up()
     results = [grade_exercise(t, options) for t in targets]
     return Report(results, device=options.device, torch_version=torch.__version__, duration_s=time.perf_counter() - start)
 
@@ -74,8 +59,6 @@ def _run_pytest(target: Target, options: Options, channel: int) -> None:
     """The exercise child: run pytest, send the compact outcome, never return."""
     import pytest
     from pytest_jsonreport.plugin import JSONReport
-
-    from graders import plugin
 
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from graders import course, session
+from graders import course, sandbox, session
 from graders.report import CheckResult, ExerciseResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def check_mistake(result: CheckResult, words: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def warm() -> None:
-    session.warm_up()
+    sandbox.warm_up()
 
 
 @pytest.fixture
