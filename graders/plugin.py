@@ -228,6 +228,8 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo) -> di
             rec.settle("skipped", str(exc.msg))
         else:
             rec.settle("error", f"grader error: {type(exc).__name__}: {exc}")
+    if call.when == "teardown":  # final: stream it, in case this process does not live to report
+        _emit({"event": "result", "nodeid": item.nodeid, "record": asdict(rec)})
     return {"torchgrade": asdict(rec)}
 
 

@@ -18,6 +18,7 @@ import ctypes
 import gc
 import io
 import os
+import pwd
 import random
 import resource
 import select
@@ -35,6 +36,10 @@ from graders import wire
 from graders.loader import LoadError
 
 _PR_SET_CHILD_SUBREAPER = 36
+try:
+    _NOBODY = pwd.getpwnam("nobody").pw_uid
+except KeyError:
+    _NOBODY = 65534
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,12 @@ def _prepare_child(limits: Limits, out_fd: int, workdir: str, seed: int) -> None
         pass
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
     os.chdir(workdir)
+    os.environ["HOME"] = workdir
+    if os.getuid() == 0:  # never run learner code as root: it could rewrite the course or kill the grader
+        resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
+        os.setgroups([])
+        os.setgid(_NOBODY)
+        os.setuid(_NOBODY)
     torch.set_num_threads(1)
     seed_everything(seed)
 
@@ -199,6 +210,9 @@ def run(fn: Callable[..., Any], *args: Any, limits: Limits, seed: int = 0, learn
         result_path = os.path.join(tmp, "result.pt")
         workdir = os.path.join(tmp, "work")
         os.mkdir(workdir)
+        if os.getuid() == 0:  # the child runs as nobody: give it its own folder and nothing else
+            for path in (tmp, workdir):
+                os.chown(path, _NOBODY, _NOBODY)
         out_r, out_w = os.pipe()
         start = time.perf_counter()
         pid = os.fork()

@@ -12,6 +12,7 @@ import json
 import os
 import select
 import signal
+import sys
 import time
 from dataclasses import dataclass
 
@@ -55,7 +56,7 @@ def _pytest_args(target: Target, options: Options) -> list[str]:
     return args
 
 
-def _run_pytest(target: Target, options: Options, channel: int) -> None:
+def _run_pytest(target: Target, options: Options, channel: int, deselect: list[str]) -> None:
     """The exercise child: run pytest, send the compact outcome, never return."""
     import pytest
     from pytest_jsonreport.plugin import JSONReport
@@ -63,9 +64,11 @@ def _run_pytest(target: Target, options: Options, channel: int) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # pytest's own chatter goes nowhere
     plugin.CHANNEL = channel
     json_report = JSONReport()
-    pytest.main(_pytest_args(target, options), plugins=[json_report])
+    args = _pytest_args(target, options) + [f"--deselect={nodeid}" for nodeid in deselect]
+    pytest.main(args, plugins=[json_report])
     report = json_report.report or {}
     outcome = {
         "event": "report",
@@ -77,20 +80,54 @@ def _run_pytest(target: Target, options: Options, channel: int) -> None:
 
 
 def grade_exercise(target: Target, options: Options) -> ExerciseResult:
+    """Grade one exercise; if its pytest process dies, fail the check it was running and
+    start a fresh one for the checks that remain."""
     ex = target.exercise
     result = ExerciseResult(id=ex.id, title=ex.title, path=target.display_path)
+    checks: list[dict] | None = None
+    records: dict[str, dict] = {}
+    while True:
+        events, status = _attempt(target, options, deselect=list(records))
+        collected = next((e["checks"] for e in events if e.get("event") == "collected"), None)
+        final = next((e for e in events if e.get("event") == "report"), None)
+        if checks is None:
+            if collected is None:
+                errors = "\n".join(final.get("collect_errors", [])) if final else ""
+                result.error = "grader error: the checks of this exercise could not be collected" + (f"\n{errors}" if errors else "")
+                return result
+            checks = collected
+        if final:
+            records.update({k: v for k, v in final["tests"].items() if v})
+            load = final.get("exercises", {}).get(ex.id) or {}
+            result.error = load.get("load_error") or result.error
+            break
+        records.update({e["nodeid"]: e["record"] for e in events if e.get("event") == "result"})
+        started = [e["nodeid"] for e in events if e.get("event") == "start" and e["nodeid"] not in records]
+        if not started:  # died outside any check: nothing left to learn by retrying
+            break
+        crashed = next(c for c in checks if c["nodeid"] == started[-1])
+        records[crashed["nodeid"]] = {**crashed, "status": "failed",
+                                      "message": f"Grading stopped during this check: {_death_reason(status)}. Does your code kill processes or exit?"}
+    for check in checks:
+        rec = records.get(check["nodeid"]) or {**check, "status": "error", "message": "grader error: this check produced no result."}
+        result.checks.append(CheckResult(
+            id=rec["id"], name=rec["name"], status=rec["status"], points=rec["points"], message=rec["message"],
+            duration_s=rec.get("duration_s", 0.0), details=rec.get("details", ""), output=rec.get("output", ""),
+        ))
+    return result
+
+
+def _attempt(target: Target, options: Options, deselect: list[str]) -> tuple[list[dict], int | None]:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read_fd)
-            _run_pytest(target, options, write_fd)
+            _run_pytest(target, options, write_fd, deselect)
         finally:
             os._exit(0)
     os.close(write_fd)
-    events, status = _collect(pid, read_fd, deadline=time.monotonic() + 600 * options.timeout_factor)
-    _fill(result, events, status)
-    return result
+    return _collect(pid, read_fd, deadline=time.monotonic() + 600 * options.timeout_factor)
 
 
 def _collect(pid: int, fd: int, deadline: float) -> tuple[list[dict], int | None]:
@@ -121,32 +158,6 @@ def _collect(pid: int, fd: int, deadline: float) -> tuple[list[dict], int | None
         if isinstance(event, dict):
             events.append(event)
     return events, status
-
-
-def _fill(result: ExerciseResult, events: list[dict], status: int | None) -> None:
-    collected = next((e["checks"] for e in events if e.get("event") == "collected"), None)
-    final = next((e for e in events if e.get("event") == "report"), None)
-    started = [e["nodeid"] for e in events if e.get("event") == "start"]
-    if collected is None:
-        errors = "\n".join(final.get("collect_errors", [])) if final else ""
-        result.error = "grader error: the checks of this exercise could not be collected" + (f"\n{errors}" if errors else "")
-        return
-    records = final["tests"] if final else {}
-    load = (final or {}).get("exercises", {}).get(result.id) or {}
-    if load.get("load_error"):
-        result.error = load["load_error"]
-    died = _death_reason(status)
-    for check in collected:
-        rec = records.get(check["nodeid"]) or check
-        if check["nodeid"] not in records:
-            if check["nodeid"] in started[-1:]:
-                rec = {**check, "status": "failed", "message": f"Grading stopped during this check: {died}. Does your code kill processes or exit?"}
-            else:
-                rec = {**check, "status": "failed", "message": f"Not run: grading stopped during an earlier check ({died})."}
-        result.checks.append(CheckResult(
-            id=rec["id"], name=rec["name"], status=rec["status"], points=rec["points"], message=rec["message"],
-            duration_s=rec.get("duration_s", 0.0), details=rec.get("details", ""), output=rec.get("output", ""),
-        ))
 
 
 def _death_reason(status: int | None) -> str:

@@ -1,0 +1,5 @@
+"""``python -m graders`` is ``grade``."""
+
+from graders.cli import main
+
+main()

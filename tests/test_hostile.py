@@ -1,0 +1,169 @@
+"""Broken and hostile submissions: always a graded result, quickly, with nothing forged.
+
+Each case is the 05_training reference with ``train_step`` (or the whole module) replaced;
+the other functions stay correct, so their checks must keep passing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, check, reference_text
+
+TRAIN_STEP_CHECKS = ("train_step_updates_parameters", "train_step_returns_loss", "train_step_clears_gradients", "train_step_clips_gradients")
+HEAD = "def train_step(model, batch, criterion, optimizer, max_grad_norm: float = 1.0, device=\"cpu\") -> float:\n"
+
+
+def with_train_step(body: str, prelude: str = "") -> str:
+    """The reference with train_step's body replaced by ``body`` (and ``prelude`` at the top)."""
+    text = reference_text("05_training")
+    start = text.index(HEAD) + len(HEAD)
+    end = text.index("\ndef train_one_epoch")
+    imports_end = text.index("from torch.utils.data import DataLoader\n") + len("from torch.utils.data import DataLoader\n")
+    return text[:imports_end] + prelude + text[imports_end:start] + body + "\n" + text[end:]
+
+
+def strays(marker: str) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if marker in line and "ps -eo" not in line]
+
+
+def grade_train_step(grade_text, body, prelude="", **options):
+    start = time.monotonic()
+    result = grade_text("05_training", with_train_step(body, prelude), *TRAIN_STEP_CHECKS, "evaluate_accuracy", **options)
+    return result, time.monotonic() - start
+
+
+def assert_only_train_step_fails(result, words):
+    """Every train_step check failed, the one on its return value with ``words``; the rest passed."""
+    for cid in TRAIN_STEP_CHECKS:
+        assert check(result, cid).status == "failed", cid
+    message = check(result, "train_step_returns_loss").message
+    assert words in message, message
+    assert check(result, "evaluate_accuracy").status == "passed"
+
+
+BROKEN = [
+    ("raises", "    raise ValueError('shapes do not match')", "`train_step` raised ValueError: shapes do not match"),
+    ("returns None", "    return None", "should be a Python float, but is None"),
+    ("recursion", "    return train_step(model, batch, criterion, optimizer, max_grad_norm, device)", "recursed without end"),
+    ("sys.exit", "    import sys\n    sys.exit(0)", "raised SystemExit"),
+    ("KeyboardInterrupt", "    raise KeyboardInterrupt", "raised KeyboardInterrupt"),
+    ("pytest.skip", "    import pytest\n    pytest.skip('not today')", "raised Skipped"),
+    ("os._exit", "    import os\n    os._exit(0)", "ended the process (exit status 0)"),
+    ("segfault", "    import ctypes\n    ctypes.string_at(0)", "killed by SIGSEGV"),
+    ("kills itself", "    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)", "killed by SIGKILL"),
+    ("memory hog", "    import torch\n    chunks = [torch.ones(2**28) for _ in range(100)]", "ran out of memory"),
+    ("closes its pipes", "    import os\n    os.close(1); os.close(2)\n    raise RuntimeError('gone')", "raised RuntimeError: gone"),
+    ("returns an object that equals everything",
+     "    class Liar(float):\n        def __eq__(self, other): return True\n    return Liar(-1.0)", "is -1, expected"),
+    ("returns a tensor subclass", "    import torch\n    class T(torch.Tensor): pass\n    return torch.tensor(1.0).as_subclass(T)", "should be a Python float"),
+]
+
+
+@pytest.mark.parametrize("what, body, words", BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_train_step_fails_only_its_checks(grade_text, what, body, words):
+    result, elapsed = grade_train_step(grade_text, body)
+    assert_only_train_step_fails(result, words)
+    assert elapsed < 20
+
+
+def test_infinite_loop_times_out_quickly(grade_text):
+    result, elapsed = grade_train_step(grade_text, "    while True:\n        pass", timeout_factor=0.1)
+    assert_only_train_step_fails(result, "timed out after 1 s")
+    assert elapsed < 10
+
+
+def test_syntax_error_is_a_graded_load_error(grade_text):
+    result = grade_text("05_training", "def train_step(:\n    pass\n")
+    assert result.status == "error" and "syntax error on line 1" in result.error
+    assert result.score == 0 and all(c.status in ("failed", "skipped") for c in result.checks)
+
+
+def test_missing_import_is_a_graded_load_error(grade_text):
+    result = grade_text("05_training", reference_text("05_training") + "\nimport torchvision_nonexistent\n")
+    assert result.status == "error" and "ModuleNotFoundError" in result.error and "may import only" in result.error
+
+
+def test_missing_function_is_named(grade_text):
+    text = reference_text("05_training").replace("def fit(", "def fit_model(")
+    result = grade_text("05_training", text, "fit_history", "evaluate_accuracy")
+    assert "`fit` is missing from your module" in check(result, "fit_history").message
+    assert check(result, "evaluate_accuracy").status == "passed"
+
+
+def test_import_time_infinite_loop_is_reported_once(grade_text):
+    start = time.monotonic()
+    result = grade_text("05_training", "while True:\n    pass\n", timeout_factor=0.1)
+    assert result.status == "error" and "timed out" in result.error
+    assert time.monotonic() - start < 10
+
+
+def test_output_flood_is_capped(grade_text):
+    body = "    print('x' * 10_000_000)\n" + "    optimizer.zero_grad()\n    loss = criterion(model(batch[0]), batch[1])\n    loss.backward()\n" \
+           "    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)\n    optimizer.step()\n    return loss.item()"
+    result, _ = grade_train_step(grade_text, body)
+    c = check(result, "train_step_updates_parameters")
+    assert c.status == "passed" and len(c.output) < 70_000 and "output truncated" in c.output
+
+
+def test_no_process_outlives_its_check(grade_text):
+    marker = "torchgrade-stray-marker"
+    body = (f"    import subprocess, os\n"
+            f"    subprocess.Popen(['sleep', '300', '{marker}'], start_new_session=True)\n"
+            f"    if os.fork() == 0:\n        os.setsid()\n        os.execvp('sleep', ['sleep', '301', '{marker}'])\n"
+            f"    raise RuntimeError('left daemons behind')")
+    result, _ = grade_train_step(grade_text, body)
+    assert_only_train_step_fails(result, "left daemons behind")
+    assert strays(marker) == []
+
+
+def test_global_state_changes_stay_in_their_check(grade_text):
+    prelude = ""
+    body = ("    import os, torch\n    torch.set_default_dtype(torch.float64)\n    torch.manual_seed(123)\n"
+            "    os.chdir('/')\n    os.environ['TORCHGRADE_POISON'] = '1'\n    torch.set_num_threads(2)\n    raise RuntimeError('changed the world')")
+    result, _ = grade_train_step(grade_text, body, prelude)
+    assert_only_train_step_fails(result, "changed the world")
+    assert "TORCHGRADE_POISON" not in os.environ
+
+
+def test_monkeypatching_torch_and_the_grader_changes_nothing(grade_text):
+    prelude = ("import torch, torch.testing, builtins\n"
+               "torch.equal = lambda *a, **k: True\n"
+               "torch.allclose = lambda *a, **k: True\n"
+               "torch.testing.assert_close = lambda *a, **k: None\n"
+               "import graders.compare\ngraders.compare.expect_tensors = lambda *a, **k: None\n"
+               "graders.compare.expect_float = lambda *a, **k: None\n")
+    result, _ = grade_train_step(grade_text, "    return 0.0", prelude)
+    assert result.error is None  # the module loaded and ran its patches
+    for cid in ("train_step_updates_parameters", "train_step_returns_loss"):
+        assert check(result, cid).status == "failed"
+
+
+def test_submission_cannot_rewrite_the_reference(grade_text):
+    target = ROOT / "reference" / "05_training" / "training.py"
+    before = target.read_text()
+    body = f"    open({str(target)!r}, 'w').write('broken')\n    return 0.0"
+    result, _ = grade_train_step(grade_text, body)
+    assert target.read_text() == before
+    assert "PermissionError" in check(result, "train_step_returns_loss").message or os.getuid() != 0
+
+
+def test_printed_fake_results_are_just_output(tmp_path):
+    """Fake JSON and 'Points 100/100' on stdout and fd 1 do not reach `grade --json -`."""
+    folder = tmp_path / "05_training"
+    folder.mkdir()
+    body = ("    import os\n    print('{\"score\": 100, \"max_score\": 100}')\n"
+            "    os.write(1, b'Points 100/100\\n')\n    return 0.0")
+    (folder / "training.py").write_text(with_train_step(body, "print('Points 100/100')\n"))
+    proc = subprocess.run([sys.executable, "-m", "graders", str(folder), "--json", "-"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    import json
+
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1 and report["score"] < 100
+    assert not any(line.startswith(("Points", "{\"score\"")) for line in proc.stdout.splitlines())  # only inside JSON strings
