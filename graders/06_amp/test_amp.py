@@ -1,0 +1,489 @@
+"""Checks for exercise 06_amp.
+
+Scenarios (plain functions of ``(module, device, ...)``) run in sandbox children on the
+learner's and on the reference's module, with the same seeds and the same initial
+weights; the ``test_*`` checks compare what came back.
+
+What is observed, and how:
+
+- autocast: forward hooks on the model's layers and a wrapping criterion record
+  ``torch.is_autocast_enabled(device_type)`` and the dtypes that came out;
+- the scaler: ``torch.amp.GradScaler.scale/step/update`` are wrapped on the class (which
+  also covers the deprecated ``torch.cuda.amp`` / ``torch.cpu.amp`` subclasses) to record
+  the order of the calls, and a hook on the scaled loss records that backward() ran on it;
+- the deprecated API: the ``FutureWarning`` it emits, and the classes used;
+- ``make_scaler("cuda")`` on a machine without CUDA: ``torch.cuda.is_available`` is made to
+  answer True while it runs, so the scaler is built as it would be on a GPU machine (a CUDA
+  scaler only touches the GPU when it first scales a loss).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import warnings
+from typing import Iterator
+
+import torch
+from torch import nn
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+from graders.compare import expect_float, expect_tensors, fail
+from graders.plugin import check
+from graders.probes import snapshot
+
+# --------------------------------------------------------------------------- shared setup
+
+INIT_SCALE = 1024.0  # an enabled scaler's starting scale in the scaler scenarios
+
+
+def device_type(device: str) -> str:
+    return torch.device(device).type  # "cuda:0" -> "cuda"
+
+
+def expected_dtype(device: str) -> str:
+    return "torch.float16" if device_type(device) == "cuda" else "torch.bfloat16"
+
+
+def make_model(device: str) -> nn.Sequential:
+    torch.manual_seed(0)  # identical initial weights for learner and reference
+    return nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 3)).to(device)
+
+
+def make_batch(n: int = 16, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 6, generator=g), torch.randint(0, 3, (n,), generator=g)  # on the CPU: the step moves it
+
+
+def watch_forward(model: nn.Module, dev_type: str) -> list[dict]:
+    """For every Linear layer's forward: was autocast on for ``dev_type``, which dtype came out."""
+    seen: list[dict] = []
+
+    def hook(module, inputs, output):
+        seen.append({"autocast": torch.is_autocast_enabled(dev_type), "dtype": str(output.dtype)})
+
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            layer.register_forward_hook(hook)
+    return seen
+
+
+class WatchedLoss(nn.Module):
+    """Cross-entropy that records, per call, whether autocast was on, the loss dtype and value."""
+
+    def __init__(self, dev_type: str):
+        super().__init__()
+        self.dev_type = dev_type
+        self.calls: list[dict] = []
+
+    def forward(self, logits, targets):
+        loss = nn.functional.cross_entropy(logits, targets)
+        self.calls.append({"autocast": torch.is_autocast_enabled(self.dev_type), "dtype": str(loss.dtype),
+                           "value": float(loss.detach().float())})
+        return loss
+
+
+def _qualname(obj) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class AmpSpy:
+    """Records the GradScaler calls, optimizer steps, autocast blocks and deprecation warnings."""
+
+    def __init__(self):
+        self.events: list[str] = []  # scale, backward (of the scaled loss), step, optimizer.step (direct), update
+        self.errors: list[str] = []  # scaler calls that failed because of the order they came in
+        self.scales: list[float] = []  # the scale at each scaler.scale() call
+        self.autocast: list[dict] = []  # each autocast block entered
+        self.deprecated: list[str] = []  # deprecation warnings' texts
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator["AmpSpy"]:
+        spy = self
+        GS = torch.amp.GradScaler
+        AC = torch.amp.autocast_mode.autocast
+        orig = {name: GS.__dict__[name] for name in ("scale", "step", "update")}
+        orig_enter = AC.__dict__["__enter__"]
+        in_scaler_step = [False]
+
+        def scale(self_, outputs):
+            spy.events.append("scale")
+            spy.scales.append(float(self_.get_scale()))
+            out = orig["scale"](self_, outputs)
+            if isinstance(out, torch.Tensor) and out.requires_grad:
+                out.register_hook(lambda grad: spy.events.append("backward") and None)
+            return out
+
+        def step(self_, optimizer, *args, **kwargs):
+            spy.events.append("step")
+            in_scaler_step[0] = True
+            try:
+                return orig["step"](self_, optimizer, *args, **kwargs)
+            except AssertionError as exc:  # e.g. no scale() before: report it as an order problem
+                spy.errors.append(f"scaler.step: {exc}")
+                return None
+            finally:
+                in_scaler_step[0] = False
+
+        def update(self_, *args, **kwargs):
+            spy.events.append("update")
+            try:
+                return orig["update"](self_, *args, **kwargs)
+            except AssertionError as exc:  # "No inf checks were recorded prior to update."
+                spy.errors.append(f"scaler.update: {exc}")
+                return None
+
+        def enter(self_):
+            spy.autocast.append({"class": _qualname(self_), "device": str(self_.device), "dtype": str(self_.fast_dtype)})
+            return orig_enter(self_)
+
+        def on_step(optimizer, args, kwargs):
+            if not in_scaler_step[0]:
+                spy.events.append("optimizer.step")
+
+        GS.scale, GS.step, GS.update, AC.__enter__ = scale, step, update, enter
+        handle = register_optimizer_step_pre_hook(on_step)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                yield self
+        finally:
+            handle.remove()
+            GS.scale, GS.step, GS.update, AC.__enter__ = orig["scale"], orig["step"], orig["update"], orig_enter
+            self.deprecated += _deprecations(caught)
+
+
+def _deprecations(caught) -> list[str]:
+    texts = [str(w.message) for w in caught if issubclass(w.category, (FutureWarning, DeprecationWarning))]
+    return [t for t in dict.fromkeys(texts) if "deprecated" in t and "amp" in t]
+
+
+# --------------------------------------------------------------------------- autocast_dtype
+
+def dtypes(m, device):
+    out = {}
+    for dev in ("cpu", "cuda"):
+        value = m.autocast_dtype(dev)
+        out[dev] = {"is_dtype": isinstance(value, torch.dtype), "value": str(value) if isinstance(value, torch.dtype) else value}
+    return out
+
+
+def _expect_dtype(got: dict, dev: str, want: str, why: str) -> None:
+    value = got[dev]
+    if not value["is_dtype"]:
+        fail(f"autocast_dtype({dev!r}) returned {value['value']!r}, not a torch.dtype.", f"Return the dtype object itself, {want}.")
+    if value["value"] != want:
+        fail(f"autocast_dtype({dev!r}) returned {value['value']}, expected {want}.", why)
+
+
+@check(5, "autocast_dtype: bfloat16 for the CPU")
+def test_autocast_dtype_cpu(run):
+    got = run.learner(dtypes)
+    _expect_dtype(got, "cpu", "torch.bfloat16",
+                  "CPUs run bfloat16 well, while float16 matmuls are very slow there; bfloat16 also keeps float32's range, so it needs no loss scaling.")
+
+
+@check(5, "autocast_dtype: float16 for CUDA")
+def test_autocast_dtype_cuda(run):
+    got = run.learner(dtypes)
+    _expect_dtype(got, "cuda", "torch.float16", "CUDA GPUs have fast float16 units: use torch.float16 for 'cuda'.")
+
+
+# --------------------------------------------------------------------------- make_scaler
+
+def scaler_for(m, device, dev_type):
+    """make_scaler(dev_type) as on a machine with a GPU (CUDA scalers are built lazily)."""
+    spy = AmpSpy()
+    real = torch.cuda.is_available
+    torch.cuda.is_available = lambda: True
+    try:
+        with spy.watching():
+            scaler = m.make_scaler(dev_type)
+    finally:
+        torch.cuda.is_available = real
+    info = {"type": _qualname(scaler), "is_scaler": isinstance(scaler, torch.amp.GradScaler), "deprecated": spy.deprecated}
+    if info["is_scaler"]:
+        info |= {"device": str(scaler._device), "enabled": bool(scaler.is_enabled())}
+    return info
+
+
+def _expect_scaler(got: dict, dev: str) -> None:
+    if not got["is_scaler"]:
+        fail(f"make_scaler({dev!r}) returned {got['type']}, not a torch.amp.GradScaler.",
+             "Return torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda')) for every device type, the CPU included: "
+             "amp_train_step then works the same with any scaler.")
+    if got["device"] != dev:
+        hint = ("torch.amp.GradScaler() without a device type means 'cuda'. " if got["device"] == "cuda" else "") + \
+            "Pass the device type: torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda'))."
+        fail(f"make_scaler({dev!r}) returned a scaler for {got['device']!r} devices.", hint)
+
+
+@check(10, "make_scaler: a disabled torch.amp.GradScaler for the CPU")
+def test_make_scaler_cpu(run):
+    got = run.learner(scaler_for, "cpu")
+    _expect_scaler(got, "cpu")
+    if got["enabled"]:
+        fail("make_scaler('cpu') returned an enabled scaler.",
+             "On the CPU autocast uses bfloat16, which has float32's range and needs no loss scaling: create the scaler with enabled=(device_type == 'cuda').")
+
+
+@check(10, "make_scaler: an enabled torch.amp.GradScaler for CUDA")
+def test_make_scaler_cuda(run):
+    got = run.learner(scaler_for, "cuda")
+    _expect_scaler(got, "cuda")
+    if not got["enabled"]:
+        fail("make_scaler('cuda') returned a disabled scaler, even with CUDA available.",
+             "float16 gradients underflow without loss scaling: create it with enabled=(device_type == 'cuda') so that it is enabled for 'cuda'.")
+
+
+# --------------------------------------------------------------------------- amp_train_step: one step
+
+def amp_step(m, device, scaler_kind: str = "enabled", stale_grads: bool = False, inf_grad: bool = False):
+    dev_type = device_type(device)
+    model = make_model(device)
+    forward = watch_forward(model, dev_type)
+    criterion = WatchedLoss(dev_type)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    if stale_grads:  # leftovers from an earlier step that must not leak into this one
+        for p in model.parameters():
+            p.grad = torch.full_like(p, 5.0)
+    if inf_grad:  # an overflowing gradient: the scaler must skip this step
+        model[2].bias.register_hook(lambda g: torch.full_like(g, float("inf")))
+    scaler = torch.amp.GradScaler(dev_type, init_scale=INIT_SCALE, enabled=(scaler_kind == "enabled"))
+    before = snapshot(model)
+    spy = AmpSpy()
+    with spy.watching():
+        loss = m.amp_train_step(model, make_batch(), criterion, optimizer, scaler, dev_type)
+    return {"loss": loss, "forward": forward, "criterion": criterion.calls, "events": spy.events, "errors": spy.errors,
+            "scales": spy.scales, "autocast": spy.autocast, "deprecated": spy.deprecated,
+            "before": before, "params": snapshot(model), "scale_after": float(scaler.get_scale())}
+
+
+def _changed(result) -> list[str]:
+    return [k for k in result["before"] if not torch.equal(result["params"][k], result["before"][k])]
+
+
+@check(15, "amp_train_step: the forward pass runs under autocast in the low-precision dtype")
+def test_amp_step_forward_autocast(run):
+    got = run.learner(amp_step)
+    dev, want = device_type(run.device), expected_dtype(run.device)
+    forward = got["forward"]
+    if not forward:
+        fail("The model never ran a forward pass.")
+    wrap = f"wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):`."
+    if not all(c["autocast"] for c in forward):
+        other = sorted({a["device"] for a in got["autocast"]} - {dev})
+        if other:
+            fail(f"torch.autocast was entered for device type {other[0]!r}, but the model ran on {dev!r}, so the forward pass did not run under autocast.",
+                 "Pass the device_type argument: torch.autocast(device_type, dtype=autocast_dtype(device_type)).")
+        where = " (an autocast block was entered, but not around the forward pass)" if got["autocast"] else ""
+        fail(f"The forward pass did not run under autocast{where}: the model computed in float32.", wrap[0].upper() + wrap[1:])
+    produced = sorted({c["dtype"] for c in forward})
+    if produced != [want]:
+        fail(f"Under autocast the model's layers produced {', '.join(produced)}; on {dev!r} they should produce {want}.",
+             "Pass dtype=autocast_dtype(device_type) to torch.autocast: bfloat16 on the CPU (float16 is very slow there), float16 on CUDA.")
+
+
+@check(5, "amp_train_step: the loss is computed inside the autocast block")
+def test_amp_step_loss_autocast(run):
+    got = run.learner(amp_step)
+    calls = got["criterion"]
+    if not calls:
+        fail("The criterion was never called.", "Compute loss = criterion(model(inputs), targets).")
+    if not all(c["autocast"] for c in calls):
+        fail(f"The loss was computed outside the autocast block (it came out in {calls[0]['dtype']}).",
+             "Compute `loss = criterion(outputs, targets)` inside the `with torch.autocast(...)` block too: autocast then runs "
+             "the loss in float32 for accuracy. Only scaler.scale(loss).backward() goes after the block.")
+
+
+NAMES = {"scale": "scaler.scale(loss)", "backward": "backward()", "step": "scaler.step(optimizer)",
+         "update": "scaler.update()", "optimizer.step": "optimizer.step()"}
+ORDER = ["scale", "backward", "step", "update"]
+
+
+@check(10, "amp_train_step: scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update(), in that order")
+def test_amp_step_scaler_order(run):
+    got = run.learner(amp_step)
+    seq = got["events"]
+    if "optimizer.step" in seq:
+        if "step" not in seq:
+            fail("optimizer.step() was called directly, not through the scaler.",
+                 "Call scaler.step(optimizer): it unscales the gradients first and skips the step when one of them is inf or NaN.")
+        fail("optimizer.step() was called besides scaler.step(optimizer), so the model stepped twice.",
+             "scaler.step(optimizer) calls optimizer.step() itself (unless it skips the step): remove your own call.")
+    if "scale" not in seq:
+        fail("scaler.scale(loss) was never called, so backward() ran on the unscaled loss.",
+             "Call scaler.scale(loss).backward() instead of loss.backward(): with float16, scaling keeps small gradients from underflowing to zero.")
+    if "backward" not in seq:
+        fail("backward() did not run on the scaled loss: the result of scaler.scale(loss) was not used.",
+             "Call backward() on what the scaler returns: scaler.scale(loss).backward().")
+    if "step" not in seq:
+        fail("scaler.step(optimizer) was never called, so no optimizer step was taken.",
+             "After scaler.scale(loss).backward(), call scaler.step(optimizer) and then scaler.update().")
+    if "update" not in seq:
+        fail("scaler.update() was never called.",
+             "Call scaler.update() after scaler.step(optimizer): it lowers the scale after a skipped step and raises it after a run of good ones.")
+    if seq != ORDER:
+        fail(f"The calls came in the order {' → '.join(NAMES[e] for e in seq)}; expected "
+             f"{' → '.join(NAMES[e] for e in ORDER)}, each once.",
+             "Scale the loss and call backward() on it, then scaler.step(optimizer) (it unscales the gradients and steps), then scaler.update() to adjust the scale for the next step.")
+
+
+@check(5, "amp_train_step: clears old gradients before backward")
+def test_amp_step_clears_gradients(run):
+    got, want = run(amp_step, "disabled", True)
+    expect_tensors(got["params"], want["params"], "With gradients left over from before the call (and a disabled scaler), parameter",
+                   rtol=1e-4, atol=1e-6,
+                   hint="Gradients accumulate in .grad across backward() calls: call optimizer.zero_grad() before the backward pass.")
+
+
+@check(10, "amp_train_step: with finite gradients, parameters after the step match the reference")
+def test_amp_step_parameters(run):
+    got, want = run(amp_step)
+    seq = got["events"]
+    if not _changed(got):
+        fail("The parameters did not change (with an enabled scaler and finite gradients).",
+             "Clear gradients first, then scaler.scale(loss).backward() and scaler.step(optimizer): the scaler steps whenever the gradients are finite.")
+    hint = "Use the optimizer and the scaler you are given: zero_grad(), forward and loss under autocast, scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update()."
+    if "optimizer.step" in seq:
+        hint = "optimizer.step() does not unscale the gradients: call scaler.step(optimizer), which divides them by the scale before stepping."
+    elif "scale" in seq and "backward" not in seq:
+        hint = "backward() ran on the unscaled loss, so scaler.step() divided already-unscaled gradients by the scale: call scaler.scale(loss).backward()."
+    expect_tensors(got["params"], want["params"], "After one amp_train_step with an enabled scaler, parameter", rtol=1e-4, atol=1e-6, hint=hint)
+
+
+@check(10, "amp_train_step: skips the step and lowers the scale when a gradient is inf")
+def test_amp_step_skips_inf_step(run):
+    got, want = run(amp_step, "enabled", False, True)
+    changed = _changed(got)
+    if changed:
+        hint = ("optimizer.step() steps regardless: call scaler.step(optimizer), which checks the gradients and skips the step when one is inf or NaN."
+                if "optimizer.step" in got["events"] else
+                "Let the scaler decide: scaler.step(optimizer) skips the optimizer step when a gradient is inf or NaN.")
+        fail(f"A gradient was inf, yet the step changed {', '.join(changed)}.", hint)
+    scale, expected = got["scale_after"], want["scale_after"]
+    if scale != expected:
+        if scale == INIT_SCALE:
+            fail(f"After a step with an inf gradient the scale stayed at {scale:g}; expected {expected:g}.",
+                 "Call scaler.update() after scaler.step(optimizer): update() is what lowers the scale after a skipped step.")
+        fail(f"After a step with an inf gradient the scale is {scale:g}; expected {expected:g} (halved from {INIT_SCALE:g}).",
+             "Call scaler.update() once, with no argument, after scaler.step(optimizer).")
+
+
+@check(5, "amp_train_step: returns the loss as a Python float")
+def test_amp_step_returns_loss(run):
+    got, want = run(amp_step)
+    value, ref = got["loss"], want["loss"]
+    hint = "Return loss.item(): the unscaled loss of this batch, computed before the step."
+    if isinstance(value, float) and ref and abs(value / ref - INIT_SCALE) < 1e-2 * INIT_SCALE:
+        hint = "You returned the scaled loss (loss × scale): return loss.item() of the loss itself."
+    expect_float(value, ref, "The value amp_train_step returns", rtol=1e-4, atol=1e-6, hint=hint)
+
+
+# --------------------------------------------------------------------------- amp_train_step: training
+
+STEPS, BATCH = 40, 32
+
+
+def blobs(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Three well-separated clusters in 6-D: a small problem a few dozen steps solve."""
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.eye(3, 6) * 4
+    y = torch.randint(0, 3, (n,), generator=g)
+    return centres[y] + torch.randn(n, 6, generator=g), y
+
+
+def amp_training(m, device):
+    dev_type = device_type(device)
+    model = make_model(device)
+    criterion = WatchedLoss(dev_type)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scaler = torch.amp.GradScaler(dev_type, enabled=False)  # as make_scaler("cpu") returns it
+    x, y = blobs(STEPS * BATCH // 4, seed=4)
+    for i in range(STEPS):
+        j = (i * BATCH) % len(x)
+        m.amp_train_step(model, (x[j:j + BATCH], y[j:j + BATCH]), criterion, optimizer, scaler, dev_type)
+    return {"losses": [c["value"] for c in criterion.calls]}
+
+
+def _tail(losses: list[float]) -> float:
+    last = losses[-5:]
+    return sum(last) / len(last)
+
+
+@check(5, "amp_train_step: converges on a small problem", timeout_s=20)
+def test_amp_step_converges(run):
+    got, want = run(amp_training)
+    losses, ref = got["losses"], want["losses"]
+    if not losses:
+        fail("The criterion was never called during training.")
+    final, target = _tail(losses), _tail(ref)
+    bound = target * 1.25 + 0.05  # low-precision arithmetic: compare loosely
+    if final > bound:
+        fail(f"After {STEPS} steps with a disabled scaler the loss is {final:.3f} (mean of the last five); the reference reaches {target:.3f}, and at most {bound:.3f} is expected.",
+             "With a disabled scaler, scaler.step(optimizer) still steps (it simply calls optimizer.step()): call scale/backward/step/update the same way whether or not the scaler is enabled.")
+
+
+# --------------------------------------------------------------------------- the current API
+
+OLD_API = re.compile(r"^torch\.(cuda|cpu)\.amp\.")
+
+
+@check(10, "uses the current torch.amp API, not the deprecated torch.cuda.amp / torch.cpu.amp")
+def test_current_amp_api(run):
+    results = [run.learner(scaler_for, "cpu"), run.learner(scaler_for, "cuda"), run.learner(amp_step)]
+    texts = list(dict.fromkeys(t for r in results for t in r["deprecated"]))
+    if texts:
+        fail(f"Your code uses the deprecated API: {' '.join(texts)}",
+             "The current API is torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...).")
+    old = sorted({r["type"] for r in results[:2] if OLD_API.match(r["type"])} |
+                 {a["class"] for a in results[2]["autocast"] if OLD_API.match(a["class"])})
+    if old:
+        fail(f"Your code uses {', '.join(old)}, from the deprecated torch.cuda.amp / torch.cpu.amp API.",
+             "Use torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...) instead.")
+
+
+# --------------------------------------------------------------------------- on a CUDA GPU
+
+def gpu_step(m, device):
+    model = make_model(device)
+    forward = watch_forward(model, "cuda")
+    criterion = WatchedLoss("cuda")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scaler = m.make_scaler("cuda")
+    is_scaler = isinstance(scaler, torch.amp.GradScaler)
+    enabled = bool(scaler.is_enabled()) if is_scaler else False
+    spy = AmpSpy()
+    with spy.watching():
+        loss = m.amp_train_step(model, make_batch(), criterion, optimizer, scaler, "cuda")
+    return {"type": _qualname(scaler), "is_scaler": is_scaler, "enabled": enabled, "forward": forward,
+            "events": spy.events, "scales": spy.scales, "loss": loss, "params": snapshot(model)}
+
+
+@check(5, "make_scaler: the CUDA scaler is enabled on a GPU", cuda=True)
+def test_make_scaler_enabled_on_gpu(run):
+    got = run.learner(gpu_step)
+    if not got["is_scaler"]:
+        fail(f"make_scaler('cuda') returned {got['type']}, not a torch.amp.GradScaler.",
+             "Return torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda')).")
+    if not got["enabled"]:
+        fail("On this GPU machine, make_scaler('cuda').is_enabled() is False.",
+             "Create it with torch.amp.GradScaler('cuda', enabled=True) for 'cuda' (enabled=(device_type == 'cuda')).")
+
+
+@check(5, "amp_train_step on a GPU: float16 forward pass and a scaled backward", cuda=True)
+def test_amp_step_on_gpu(run):
+    got, want = run(gpu_step)
+    produced = sorted({c["dtype"] for c in got["forward"]})
+    if not got["forward"] or not all(c["autocast"] for c in got["forward"]):
+        fail("On the GPU the forward pass did not run under CUDA autocast.",
+             "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):` with device_type 'cuda'.")
+    if produced != ["torch.float16"]:
+        fail(f"On the GPU the model's layers produced {', '.join(produced)} under autocast, expected torch.float16.",
+             "Use dtype=autocast_dtype('cuda'), which is torch.float16.")
+    if not got["scales"] or max(got["scales"]) <= 1.0 or "backward" not in got["events"]:
+        fail("On the GPU the backward pass did not run on a scaled loss (the scaler from make_scaler('cuda') was disabled or not used).",
+             "Use make_scaler('cuda') enabled, and call scaler.scale(loss).backward().")
+    expect_tensors(got["params"], want["params"], "After one amp_train_step on the GPU, parameter", rtol=1e-3, atol=1e-5,
+                   hint="Follow the order: zero_grad(), forward and loss under autocast, scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update().")
