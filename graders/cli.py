@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from graders import course, devices, render, session
+from graders import course, devices, formats, render, session
 from graders.course import UsageError
 
 
@@ -36,24 +37,42 @@ def _write(path: str, text: str) -> None:
               help="Grade every exercise under ROOT/exercises (default: this course).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--json", "json_file", metavar="FILE", help="Write the JSON report ('-' for standard output, and nothing else).")
+@click.option("--html", "html_file", metavar="FILE", help="Write a self-contained HTML report (for learners).")
+@click.option("--markdown", "markdown_file", metavar="FILE",
+              help="Write a Markdown summary. In GitHub Actions it is always added to the job summary too.")
+@click.option("--junit", "junit_file", metavar="FILE", help="Write JUnit XML (GitLab, Jenkins).")
+@click.option("--gradescope", "gradescope_file", metavar="FILE", help="Write Gradescope's results.json.")
+@click.option("--prairielearn", "prairielearn_file", metavar="FILE", help="Write PrairieLearn's results.json.")
+@click.option("--classroom50", "classroom50_file", metavar="FILE", help="Write Classroom 50's result.json.")
+@click.option("--classroom", is_flag=True,
+              help="Set the step output 'result' for GitHub Classroom's grading reporter ($GITHUB_OUTPUT; else print it).")
 @click.option("--min-score", type=click.FloatRange(0, 100), default=100, show_default=True, metavar="PERCENT",
               help="Exit with status 1 below this score.")
 @click.option("--timeout-factor", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
               help="Multiply every check's time limit (for slow machines).")
 @click.option("--memory-mb", type=click.IntRange(min=64), default=None,
               help="Memory limit of each check's process (default: the exercise's, 2048).")
-def main(paths, all_root, device, json_file, min_score, timeout_factor, memory_mb) -> None:
+def main(paths, all_root, device, json_file, html_file, markdown_file, junit_file, gradescope_file, prairielearn_file,
+         classroom50_file, classroom, min_score, timeout_factor, memory_mb) -> None:
     """Grade the PyTorch exercise implementation(s) at PATH against the reference."""
+    reports = {"html": html_file, "markdown": markdown_file, "junit": junit_file, "gradescope": gradescope_file,
+               "prairielearn": prairielearn_file, "classroom50": classroom50_file}
     try:
+        formats.check_options(json_file, reports, classroom)
         targets = _targets(paths, all_root)
         options = session.Options(device=devices.resolve(device), timeout_factor=timeout_factor, memory_mb=memory_mb)
     except UsageError as exc:
         click.echo(f"grade: {exc}", err=True)
         sys.exit(2)
     report = session.grade(targets, options)
-    to_stderr = json_file == "-"
+    to_stderr = formats.stdout_taken(json_file, reports, classroom, os.environ)
     stream = sys.stderr if to_stderr else sys.stdout
     click.echo(render.terminal(report, color=stream.isatty()), nl=False, file=stream)
     if json_file:
         _write(json_file, render.json_text(report))
+    try:
+        formats.write_reports(report, reports, classroom=classroom)
+    except formats.OutputError as exc:
+        click.echo(f"grade: {exc}", err=True)
+        sys.exit(2)
     sys.exit(0 if report.max_score > 0 and report.percent >= min_score else 1)

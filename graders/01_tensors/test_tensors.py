@@ -188,7 +188,8 @@ def explained() -> Iterator[None]:
     except CheckFailed as exc:
         for pattern, hint in KNOWN_ERRORS:
             if pattern in str(exc):
-                fail(str(exc), hint, exc.details)
+                message = str(exc) if str(exc).endswith((".", "!", "?")) else f"{exc}."
+                fail(message, hint, exc.details)
         raise
 
 
@@ -222,16 +223,20 @@ def expect_view(run, name: str) -> None:
 @check(8, "evens: values, shape and dtype")
 def test_evens(run):
     def hint(got, want):
-        if isinstance(got, torch.Tensor) and got.numel() == 0 and got.dtype == torch.float32:
-            return "An empty Python list becomes a float32 tensor: give dtype=torch.int64, or use torch.arange(0, n, 2)."
+        if isinstance(got, torch.Tensor) and got.dtype != torch.int64:
+            return ("The result must be int64. torch.arange with int arguments gives int64; a float argument (0.0) or "
+                    "an empty Python list (torch.tensor([])) gives float32, so pass dtype=torch.int64 there.")
         return "torch.arange(0, n, 2) gives the int64 values 0, 2, 4, ... up to, but not including, n."
     compare_calls(run, "evens", hint)
 
 
 @check(8, "identity_plus: values, shape and dtype")
 def test_identity_plus(run):
-    compare_calls(run, "identity_plus", "Add value to every entry, not only the diagonal: torch.eye(n) + value "
-                                        "(a float32 identity, with the float broadcast to all n×n entries).")
+    def hint(got, want):
+        if isinstance(got, torch.Tensor) and got.dtype != torch.float32:
+            return "The result must be float32, PyTorch's default float dtype: torch.eye(n) without a dtype, or dtype=torch.float32."
+        return "Add value to every entry, not only the diagonal: torch.eye(n) + value broadcasts the float to all n×n entries."
+    compare_calls(run, "identity_plus", hint)
 
 
 @check(7, "seeded_noise: equals torch.randn with a generator seeded with seed")

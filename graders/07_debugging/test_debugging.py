@@ -1,0 +1,402 @@
+"""Checks for exercise 07_debugging.
+
+Scenarios (plain functions of ``(module, device, ...)``) run in sandbox children on the
+learner's and on the reference's module, with the same seeds and the same weights; the
+``test_*`` checks compare what came back.
+
+The models register their submodules in an order (``head``, ``body``, ``aux``) that differs
+from the alphabetical one, so that "registration order" and "sorted" give different lists,
+and some parameters have no gradient (``aux`` is unused by the forward pass, ``body.bias``
+is frozen).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from graders.compare import fail
+from graders.plugin import check
+from graders.probes import ForwardProbe
+from graders.wire import type_name
+
+# --------------------------------------------------------------------------- shared setup
+
+
+class Net(nn.Module):
+    """head is registered before body before aux; aux is never used in forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(8, 3)
+        self.body = nn.Linear(6, 8)
+        self.aux = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.body(x)))
+
+
+def make_net(device: str) -> Net:
+    torch.manual_seed(0)  # identical weights for learner and reference
+    return Net().to(device)
+
+
+def _names(values) -> str:
+    return ", ".join(map(str, values))
+
+
+def _attempt(fn, *args) -> dict:
+    """Call learner code, recording what it returned or raised (NotImplementedError passes through)."""
+    try:
+        return {"returned": fn(*args), "raised": None}
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - learner code may raise anything; the check explains it
+        return {"raised": type(exc).__name__, "fpe": isinstance(exc, FloatingPointError), "message": str(exc)}
+
+
+def _raised(rec: dict) -> str:
+    return f"{rec['raised']}: {rec['message']}" if rec["message"] else rec["raised"]
+
+
+# --------------------------------------------------------------------------- grad_norms
+
+def norms(m, device):
+    model = make_net(device)
+    model.body.bias.requires_grad_(False)  # frozen: its .grad stays None
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(16, 6, generator=g).to(device), torch.randint(0, 3, (16,), generator=g).to(device)
+    nn.functional.cross_entropy(model(x), y).backward()  # aux is unused: its .grad stays None
+    result = m.grad_norms(model)
+    return {"norms": result,
+            "none": [n for n, p in model.named_parameters() if p.grad is None],
+            "weight_norms": {n: p.detach().norm().item() for n, p in model.named_parameters()}}
+
+
+def _norms_dict(got: dict) -> dict:
+    result = got["norms"]
+    if not isinstance(result, dict):
+        fail(f"grad_norms returned {type_name(result)}, expected a dict of parameter name → float.",
+             "Build {name: p.grad.norm().item() for name, p in model.named_parameters() if p.grad is not None}.")
+    return result
+
+
+@check(10, "grad_norms: one entry per parameter that has a gradient, by name")
+def test_grad_norms_names(run):
+    got, want = run(norms)
+    result = _norms_dict(got)
+    extra = [k for k in result if k not in want["norms"]]
+    missing = [k for k in want["norms"] if k not in result]
+    none_extra = [k for k in extra if k in got["none"]]
+    if none_extra:
+        fail(f"grad_norms included {_names(none_extra)}, whose .grad is None (an unused or frozen parameter).",
+             "Leave out parameters whose .grad is None rather than reporting 0.0: skip them with `if p.grad is not None`.")
+    if extra or missing:
+        parts = ([f"unexpected {_names(extra)}"] if extra else []) + ([f"missing {_names(missing)}"] if missing else [])
+        fail(f"grad_norms has the wrong names: {'; '.join(parts)}.",
+             "Key the result by the names model.named_parameters() gives ('head.weight', ...), one per parameter with a gradient.")
+
+
+@check(10, "grad_norms: each value is the L2 norm of the parameter's gradient")
+def test_grad_norms_values(run):
+    got, want = run(norms)
+    result = _norms_dict(got)
+    for name, expected in want["norms"].items():
+        if name not in result:
+            continue  # the names check reports it
+        value = result[name]
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            fail(f"The norm for {name} is {type_name(value)}, not a number.", "Use p.grad.norm().item().")
+        if math.isclose(value, expected, rel_tol=1e-5, abs_tol=1e-7):
+            continue
+        hint = "Take the L2 norm of the whole gradient tensor: p.grad.norm() (or torch.linalg.vector_norm(p.grad))."
+        if math.isclose(value, got["weight_norms"][name], rel_tol=1e-5):
+            hint = "That is the norm of the parameter itself (p.norm()); take the norm of its gradient, p.grad.norm()."
+        elif math.isclose(value, expected ** 2, rel_tol=1e-4):
+            hint = "That is the squared norm: take its square root, or use p.grad.norm()."
+        fail(f"The gradient norm of {name} is {value:.6g}, expected {expected:.6g}.", hint)
+
+
+@check(5, "grad_norms: the values are Python floats")
+def test_grad_norms_floats(run):
+    got = run.learner(norms)
+    result = _norms_dict(got)
+    bad = {k: v for k, v in result.items() if type(v) is not float}
+    if bad:
+        name, value = next(iter(bad.items()))
+        kind = "a tensor" if isinstance(value, torch.Tensor) else type_name(value)
+        fail(f"The value for {name} is {kind}, not a Python float.", "Convert each norm with .item() (or float(...)).")
+
+
+# --------------------------------------------------------------------------- check_finite
+
+NONFINITE = {
+    "nan": lambda d: torch.tensor(float("nan"), device=d),
+    "nan (a loss with a graph)": lambda d: (torch.ones(3, device=d, requires_grad=True) * float("nan")).mean(),
+    "inf": lambda d: torch.tensor(float("inf"), device=d),
+    "-inf": lambda d: torch.tensor(float("-inf"), device=d),
+    "inf (float16)": lambda d: torch.tensor(70000.0, device=d).half(),
+}
+FINITE = {
+    "1.5": lambda d: torch.tensor(1.5, device=d),
+    "0.0": lambda d: torch.tensor(0.0, device=d),
+    "-2.0": lambda d: torch.tensor(-2.0, device=d),
+    "1e30": lambda d: torch.tensor(1e30, device=d),
+    "-1e30": lambda d: torch.tensor(-1e30, device=d),
+    "65504 (float16's largest value)": lambda d: torch.tensor(65504.0, device=d).half(),
+    "a loss with a graph (requires_grad)": lambda d: (torch.ones(3, device=d, requires_grad=True) * 2.5).mean(),
+}
+
+
+def finiteness(m, device):
+    out = {}
+    for name, make in {**NONFINITE, **FINITE}.items():
+        rec = _attempt(m.check_finite, make(device))
+        if rec["raised"] is None:
+            value = rec.pop("returned")
+            rec["returned"] = None if value is None else (type(value).__name__, repr(value)[:60])
+        out[name] = rec
+    return out
+
+
+def _expect_raises(got: dict, cases: list[str], kind: str, quiet_hint: str) -> None:
+    for case in cases:
+        rec = got[case]
+        if rec["raised"] is None:
+            fail(f"check_finite returned quietly for a loss of {case}.", quiet_hint)
+        if not rec["fpe"]:
+            fail(f"For a loss of {case}, check_finite raised {_raised(rec)}; the task asks for FloatingPointError.",
+                 f"raise FloatingPointError(f\"loss is {{loss.item()}}\") (FloatingPointError is the built-in error for a {kind} result).")
+
+
+@check(8, "check_finite: raises FloatingPointError for a NaN loss")
+def test_check_finite_nan(run):
+    got = run.learner(finiteness)
+    _expect_raises(got, [c for c in NONFINITE if c.startswith("nan")], "NaN",
+                   "NaN compares False with everything, so a test like `loss > threshold` never catches it: test with "
+                   "torch.isfinite(loss) (or torch.isnan).")
+
+
+@check(8, "check_finite: raises FloatingPointError for +Inf and -Inf losses")
+def test_check_finite_inf(run):
+    got = run.learner(finiteness)
+    hint = "Test with torch.isfinite(loss): it is False for NaN, +Inf and -Inf alike."
+    if got["inf"]["raised"] is not None and got["-inf"]["raised"] is None:
+        hint = "-Inf is infinite too: `loss == float('inf')` misses it, torch.isinf(loss) and torch.isfinite(loss) catch both signs."
+    _expect_raises(got, [c for c in NONFINITE if "inf" in c], "infinite", hint)
+
+
+@check(4, "check_finite: the error message says nan or inf")
+def test_check_finite_message(run):
+    got = run.learner(finiteness)
+    judged = 0
+    for case in NONFINITE:
+        rec = got[case]
+        if rec["raised"] is None:
+            continue
+        judged += 1
+        word = "nan" if case.startswith("nan") else "inf"
+        if word not in rec["message"].lower():
+            fail(f"For a loss of {case}, the error message is {rec['message']!r}, which does not contain {word!r}.",
+                 "Say which problem it is, e.g. raise FloatingPointError(f\"loss is {loss.item()}\"), which reads 'loss is nan' or 'loss is inf'.")
+    if not judged:
+        fail("check_finite raised no error for NaN or Inf losses (see the checks above), so there is no message to judge.")
+    nan_msg, inf_msg = got["nan"].get("message", "").lower(), got["inf"].get("message", "").lower()
+    if nan_msg and nan_msg == inf_msg:
+        fail(f"NaN and Inf losses get the same message, {got['nan']['message']!r}, so it does not say which problem it is.",
+             "Put the value in the message, e.g. f\"loss is {loss.item()}\".")
+
+
+@check(10, "check_finite: returns None quietly for finite losses, however large")
+def test_check_finite_quiet(run):
+    got = run.learner(finiteness)
+    for case in FINITE:
+        rec = got[case]
+        if rec["raised"] is not None:
+            hint = "Raise only when the loss is NaN or infinite: test with torch.isfinite(loss)."
+            if case in ("1e30", "-1e30", "65504 (float16's largest value)"):
+                hint = "A large loss is still finite and not an error here: test with torch.isfinite(loss) rather than against a threshold."
+            fail(f"check_finite raised {_raised(rec)} for the finite loss {case}.", hint)
+        if rec["returned"] is not None:
+            kind, text = rec["returned"]
+            fail(f"check_finite returned {text} ({kind}) for the finite loss {case}; it should return None.",
+                 "Return nothing when the loss is finite; signal a problem only by raising FloatingPointError.")
+
+
+# --------------------------------------------------------------------------- nonfinite_grads
+
+BAD = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
+# case -> {parameter name: what its gradient holds}; "none" means .grad is None, missing names get finite gradients
+GRAD_CASES = {
+    "nan": {"body.weight": "nan"},
+    "+inf": {"head.bias": "inf"},
+    "-inf": {"body.weight": "-inf"},
+    "order": {"head.weight": "nan", "body.bias": "nan", "aux.weight": "nan"},
+    "none": {"aux.weight": "none", "aux.bias": "none", "body.bias": "none", "head.bias": "nan"},
+    "finite": {"aux.weight": "none", "aux.bias": "none", "head.weight": "big"},
+}
+
+
+def gradients(m, device):
+    out = {}
+    for case, spec in GRAD_CASES.items():
+        model = make_net(device)
+        g = torch.Generator().manual_seed(2)
+        for name, p in model.named_parameters():
+            what = spec.get(name, "finite")
+            if what == "none":
+                p.grad = None
+                continue
+            p.grad = torch.randn(p.shape, generator=g).to(device)
+            if what == "big":
+                p.grad *= 1e30  # large but finite
+            elif what in BAD:
+                p.grad.view(-1)[1] = BAD[what]  # one bad value among finite ones
+        out[case] = _attempt(m.nonfinite_grads, model)
+    return out
+
+
+def _expect_names(run, case: str, missed_hint: str, order_hint: str | None = None) -> None:
+    got_all, want_all = run(gradients)
+    got, expected = got_all[case], want_all[case]["returned"]
+    if got["raised"] is not None:
+        hint = ("Some parameters have no gradient (.grad is None): skip them with `if p.grad is not None`."
+                if "None" in got["message"] else None)
+        fail(f"nonfinite_grads raised {_raised(got)} (on a model whose gradients are: {_describe(case)}).", hint)
+    names = got["returned"]
+    if not isinstance(names, list):
+        fail(f"nonfinite_grads returned {type_name(names)}, expected a list of parameter names.",
+             "Return a list: [name for name, p in model.named_parameters() if ...].")
+    if names == expected:
+        return
+    if sorted(names, key=str) == sorted(expected) and order_hint:
+        fail(f"nonfinite_grads returned {names}, expected {expected}: the right names in the wrong order.", order_hint)
+    missed = [n for n in expected if n not in names]
+    hint = missed_hint if missed else "List only the parameters whose gradient holds a NaN or an Inf (and skip those whose .grad is None)."
+    fail(f"With {_describe(case)}, nonfinite_grads returned {names}, expected {expected}.", hint)
+
+
+def _describe(case: str) -> str:
+    spec = GRAD_CASES[case]
+    parts = [f"{n}.grad is None" if w == "none" else f"{n}.grad holds a {'NaN' if w == 'nan' else w.replace('inf', 'Inf')}"
+             for n, w in spec.items() if w != "big"]
+    rest = "every other gradient finite" + (" (some as large as 1e30)" if "big" in spec.values() else "")
+    return ", ".join(parts + [rest])
+
+
+@check(6, "nonfinite_grads: finds a NaN gradient")
+def test_nonfinite_grads_nan(run):
+    _expect_names(run, "nan", "Check every value of each gradient: torch.isfinite(p.grad).all() is False when any of them is NaN or Inf.")
+
+
+@check(6, "nonfinite_grads: finds +Inf and -Inf gradients")
+def test_nonfinite_grads_inf(run):
+    hint = ("torch.isnan does not catch Inf: test with torch.isfinite(p.grad).all() (or torch.isnan(...) | torch.isinf(...)), "
+            "which catches NaN, +Inf and -Inf.")
+    _expect_names(run, "+inf", hint)
+    _expect_names(run, "-inf", hint)
+
+
+@check(5, "nonfinite_grads: names in named_parameters() order")
+def test_nonfinite_grads_order(run):
+    _expect_names(run, "order", "Check every parameter that has a gradient.",
+                  order_hint="Keep the order of model.named_parameters() (the order the layers were registered), without sorting.")
+
+
+@check(5, "nonfinite_grads: skips missing gradients and returns [] when all are finite")
+def test_nonfinite_grads_skips_none(run):
+    _expect_names(run, "none", "Check every parameter that has a gradient.")
+    _expect_names(run, "finite", "Check every parameter that has a gradient.")
+
+
+# --------------------------------------------------------------------------- op_counts
+
+
+class Profiled(nn.Module):
+    """Batch norm and dropout run different operators in training and evaluation mode;
+    the labelled block adds a profiler event that is not an aten:: operator."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(6, 16)
+        self.bn = nn.BatchNorm1d(16)
+        self.drop = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(16, 3)
+
+    def forward(self, x):
+        h = self.drop(torch.relu(self.bn(self.fc1(x))))
+        with torch.profiler.record_function("classifier_head"):
+            return self.fc2(h)
+
+
+def profiling(m, device):
+    torch.manual_seed(0)
+    model = Profiled().to(device)
+    model.train()  # handed over in training mode: op_counts must leave it so
+    probe = ForwardProbe(model)
+    x = torch.randn(8, 6, generator=torch.Generator().manual_seed(3)).to(device)
+    counts = m.op_counts(model, x)
+    return {"counts": counts, "training": probe.field("training"), "grad": probe.field("grad_enabled"), "after": model.training}
+
+
+@check(13, "op_counts: counts match the profile of one forward pass")
+def test_op_counts_counts(run):
+    got, want = run(profiling)
+    counts, ref = got["counts"], want["counts"]
+    if not isinstance(counts, dict):
+        fail(f"op_counts returned {type_name(counts)}, expected a dict of operator name → count.",
+             "Return {e.key: e.count for e in prof.key_averages() if e.key.startswith('aten::')}.")
+    if not got["training"]:
+        fail("The model never ran a forward pass.", "Call model(x) inside the `with torch.profiler.profile(...)` block.")
+    not_aten = [k for k in counts if not str(k).startswith("aten::")]
+    if not_aten:
+        fail(f"op_counts includes events that are not aten:: operators: {_names(not_aten[:5])}.",
+             "Keep only the events whose name starts with 'aten::' (e.g. not labelled blocks from record_function).")
+    if counts == ref:
+        bad_type = [k for k, v in counts.items() if type(v) is not int]
+        if bad_type:
+            fail(f"The count for {bad_type[0]} is {type_name(counts[bad_type[0]])}, not an int.", "Use event.count as it is.")
+        return
+    if not all(got["training"]):
+        fail("The counts differ from the profile of the model as it was handed over: the forward pass ran in evaluation mode, "
+             "where batch norm and dropout run different operators.",
+             "Do not call model.eval() (or model.train()): profile the model in the mode it is in.")
+    if len(got["training"]) > 1 and all(counts.get(k, 0) == 2 * v for k, v in ref.items()):
+        fail(f"model(x) ran {len(got['training'])} times, so every operator was counted twice.",
+             "Profile exactly one forward pass: one call of model(x) inside the profiler.")
+    missing = [k for k in ref if k not in counts]
+    extra = [k for k in counts if k not in ref]
+    wrong = [k for k in ref if k in counts and counts[k] != ref[k]]
+    details = ([f"missing {_names(missing[:4])}"] if missing else []) + ([f"unexpected {_names(extra[:4])}"] if extra else []) + \
+        [f"{k}: yours {counts[k]}, expected {ref[k]}" for k in wrong[:4]]
+    hint = "Count every event of prof.key_averages() whose key starts with 'aten::', with its event.count."
+    if (missing or wrong) and not extra and all(counts[k] <= ref[k] for k in wrong):
+        hint = ("Nested operators count too (aten::linear calls aten::addmm, ...): take every aten:: event of prof.key_averages(), "
+                "not only the top-level ones.")
+    fail(f"The operator counts differ from the profile of the same forward pass: {'; '.join(details)}.", hint)
+
+
+@check(5, "op_counts: leaves the model in the mode it was handed over in")
+def test_op_counts_keeps_mode(run):
+    got = run.learner(profiling)
+    if not got["training"]:
+        fail("The model never ran a forward pass.")
+    if not all(got["training"]):
+        fail("The model was handed over in training mode, but the profiled forward pass ran in evaluation mode.",
+             "Do not call model.eval(): op_counts shows what the model runs as it is, in training mode here.")
+    if not got["after"]:
+        fail("The model was handed over in training mode and was left in evaluation mode.",
+             "Do not change the model's mode in op_counts.")
+
+
+@check(5, "op_counts: no gradient tracking during the profiled forward pass")
+def test_op_counts_no_grad(run):
+    got = run.learner(profiling)
+    if any(got["grad"]):
+        fail("Gradient tracking was on during the profiled forward pass, so it built an autograd graph for nothing.",
+             "Run the forward pass inside `with torch.no_grad():` (or torch.inference_mode()) as well as the profiler.")
