@@ -9,6 +9,5 @@ from graders.plugin import (  # noqa: F401 - pytest finds hooks and fixtures by 
     pytest_runtest_call,
     pytest_runtest_logstart,
     pytest_runtest_makereport,
-    pytest_sessionstart,
     run,
 )

@@ -28,6 +28,7 @@ from graders.compare import CheckFailed
 from graders.course import Exercise, find_root, load_exercise
 
 CHANNEL: int | None = None  # a pipe to the ``grade`` process, set by graders.session
+_STATES: dict[str, "ExerciseState"] = {}  # exercise id -> its state, for this pytest run
 
 _MARK = "torchgrade"
 
@@ -147,7 +148,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "torchgrade(points, name, timeout_s, memory_mb, cuda): a scored check")
-    config._tg_states = {}  # exercise id -> ExerciseState
     config._tg_device = devices.resolve(config.getoption("tg_device"))
     sandbox.become_subreaper()
     sandbox.warm_up()
@@ -182,14 +182,14 @@ def _state(request: pytest.FixtureRequest) -> ExerciseState:
     config = request.config
     grader_dir = Path(request.node.path).parent
     exercise_id = grader_dir.name
-    if exercise_id not in config._tg_states:
+    if exercise_id not in _STATES:
         root = find_root(grader_dir)
         exercise = load_exercise(root, exercise_id)
         given = config.getoption("submission")
         learner = Path(given).expanduser().resolve() if given else exercise.stub_dir / exercise.module
         if learner.is_dir():
             learner = learner / exercise.module
-        config._tg_states[exercise_id] = ExerciseState(
+        _STATES[exercise_id] = ExerciseState(
             exercise=exercise,
             learner=loader.Source.read(learner),
             reference=loader.Source.read(exercise.reference_file),
@@ -197,7 +197,7 @@ def _state(request: pytest.FixtureRequest) -> ExerciseState:
             timeout_factor=config.getoption("tg_timeout_factor"),
             memory_mb=config.getoption("tg_memory_mb"),
         )
-    return config._tg_states[exercise_id]
+    return _STATES[exercise_id]
 
 
 @pytest.fixture
@@ -235,21 +235,11 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo) -> di
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_json_modifyreport(json_report: dict) -> None:
-    states = getattr(_CONFIG, "_tg_states", {}) if _CONFIG else {}
     json_report["torchgrade"] = {
         eid: {"load_error": s.load_failure.message if s.load_failure else None,
               "load_details": s.load_failure.traceback if s.load_failure else ""}
-        for eid, s in states.items()
+        for eid, s in _STATES.items()
     }
-
-
-_CONFIG: pytest.Config | None = None
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    global _CONFIG
-    _CONFIG = session.config
 
 
 @pytest.hookimpl(hookwrapper=True)

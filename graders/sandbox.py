@@ -228,7 +228,7 @@ def run(fn: Callable[..., Any], *args: Any, limits: Limits, seed: int = 0, learn
             os.setpgid(pid, pid)
         except OSError:
             pass
-        output, status = _supervise(pid, out_r, start + limits.timeout_s * 1.0, limits.output_bytes)
+        output, status = _supervise(pid, out_r, start + limits.timeout_s, limits.output_bytes)
         duration = time.perf_counter() - start
         reap_strays()
         text = output.decode("utf-8", "replace")
