@@ -23,14 +23,6 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
     return [course.resolve(p, None) for p in paths]
 
 
-def _write(path: str, text: str) -> None:
-    if path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        Path(path).write_text(text, encoding="utf-8")
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1)
 @click.option("--all", "all_root", is_flag=False, flag_value="", default=None, metavar="[ROOT]",
@@ -68,9 +60,9 @@ def main(paths, all_root, device, json_file, html_file, markdown_file, junit_fil
     to_stderr = formats.stdout_taken(json_file, reports, classroom, os.environ)
     stream = sys.stderr if to_stderr else sys.stdout
     click.echo(render.terminal(report, color=stream.isatty()), nl=False, file=stream)
-    if json_file:
-        _write(json_file, render.json_text(report))
     try:
+        if json_file:
+            formats.write_file(json_file, render.json_text(report))
         formats.write_reports(report, reports, classroom=classroom)
     except formats.OutputError as exc:
         click.echo(f"grade: {exc}", err=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-from html import escape as html_escape
 import json
 import math
 import os
@@ -24,6 +23,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from fractions import Fraction
+from html import escape as html_escape
 from pathlib import Path
 from typing import IO, Iterator, Mapping
 
@@ -87,6 +87,15 @@ def _frac(x: float | int) -> Fraction:
     return Fraction(str(x))
 
 
+def _path(path: str) -> str:
+    """A report path as a repository would name it: relative to the current folder when inside it."""
+    try:
+        p = Path(path)
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix() if p.is_absolute() else path
+    except (ValueError, OSError):
+        return path
+
+
 def _title(report: Report, ex: ExerciseResult, c: CheckResult | None) -> str:
     """A check's name, with its exercise when the report has several."""
     if c is None:
@@ -112,7 +121,7 @@ def _feedback(c: CheckResult, limit: int, with_message: bool = True) -> str:
     """Everything a learner may want about one check, as plain text."""
     parts = [_message(c)] if with_message else []
     if c.details:
-        parts.append("Traceback (your code):\n" + tail(c.details, limit))
+        parts.append("Traceback:\n" + tail(c.details, limit))
     if c.output:
         parts.append("Your code printed:\n" + tail(c.output, limit))
     return "\n\n".join(p for p in parts if p)
@@ -132,7 +141,10 @@ def _html_env() -> jinja2.Environment:
     env.filters["clean"] = clean
     env.filters["tail"] = tail
     env.filters["code"] = html_inline
+    env.filters["relpath"] = _path
     env.filters["lines"] = lambda text: len(clean(text).rstrip("\n").splitlines())
+    env.globals["state"] = _state
+    env.globals["grader_fault"] = grader_fault
     return env
 
 
@@ -159,7 +171,7 @@ def bar_chart(report: Report) -> dict:
         pct = _percent(ex.score, ex.max_score)
         bars.append({
             "ex": ex, "y": top + k * row, "pct": pct,
-            "width": round(bar_w * pct / 100, 2), "state": _state(ex.score, ex.max_score, ex.status),
+            "width": round(bar_w * pct / 100, 2), "state": _state(ex.score, ex.max_score, grader_fault(ex)),
         })
     return {"bars": bars, "height": top * 2 + row * len(bars), "label_w": label_w, "bar_w": bar_w,
             "width": label_w + bar_w + 100, "row": row}
@@ -195,13 +207,18 @@ def line_chart(curve: Mapping, width: int = 420, height: int = 220) -> dict:
             "height": height, "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h, "n": n}
 
 
-def _state(score, max_score, status: str) -> str:
-    """A colour for a score: full marks, partial, none, or nothing to grade."""
-    if status == "error" and not score:
+def _state(score, max_score, grader_fault: bool = False) -> str:
+    """A colour for a score: full marks, partial, none, nothing to grade, or the grader's fault."""
+    if grader_fault and not score:
         return "error"
     if not max_score:
         return "skipped"
     return "passed" if score == max_score else ("partial" if score else "failed")
+
+
+def grader_fault(ex: ExerciseResult) -> bool:
+    """Whether an exercise could not be graded through no fault of the learner."""
+    return ex.error is not None and ex.error.startswith("grader error")
 
 
 def html(report: Report, curves: Mapping[str, list] | None = None) -> str:
@@ -213,14 +230,14 @@ def html(report: Report, curves: Mapping[str, list] | None = None) -> str:
     return _html_env().get_template("report.html.j2").render(
         report=report, counts=counts, todo=todo, chart=bar_chart(report), curves=charts,
         summary=render.summary_line(report), marks=MARKS,
-        overall=_state(report.score, report.max_score, "passed"),
+        overall=_state(report.score, report.max_score),
         ring={"c": round(ring, 2), "dash": round(ring * report.percent / 100, 2)},
     )
 
 
 # --------------------------------------------------------------------------- Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~<>])")  # what can start markup inside a table cell
 
 
 def md_inline(text: object) -> str:
@@ -254,6 +271,7 @@ def markdown(report: Report, output_limit: int = 3000) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False,
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=num, md=md_inline, fence=md_fence, tail=tail, h=lambda t: html_escape(clean(t)))
+    env.globals["grader_fault"] = grader_fault
     return env.get_template("summary.md.j2").render(
         report=report, counts=render.counts(report), emoji=EMOJI, limit=output_limit,
         summary=render.summary_line(report),
@@ -290,12 +308,12 @@ def junit(report: Report, limit: int = 20_000) -> str:
         _properties(suite, title=ex.title, path=ex.path, score=num(ex.score), max_score=num(ex.max_score),
                     status=ex.status, error=ex.error, device=report.device, torch_version=report.torch_version)
         if not ex.checks and ex.error is not None:
-            case = ET.SubElement(suite, "testcase", classname=ex.id, name="(could not be graded)", time="0.000", file=ex.path)
-            kind = "GraderError" if ex.error.startswith("grader error") else "LoadError"
+            case = ET.SubElement(suite, "testcase", classname=ex.id, name="(could not be graded)", time="0.000", file=_path(ex.path))
+            kind = "GraderError" if grader_fault(ex) else "LoadError"
             err = ET.SubElement(case, "error", message=clean(ex.error).split("\n", 1)[0], type=kind)
             err.text = tail(ex.error, limit)
         for c in ex.checks:
-            case = ET.SubElement(suite, "testcase", classname=ex.id, name=clean(c.name), time=f"{c.duration_s:.3f}", file=ex.path)
+            case = ET.SubElement(suite, "testcase", classname=ex.id, name=clean(c.name), time=f"{c.duration_s:.3f}", file=_path(ex.path))
             _properties(case, id=c.id, score=num(c.score), max_score=num(c.max_score))
             message = _message(c)
             if c.status in ("failed", "error"):
@@ -462,7 +480,7 @@ def classroom_result(report: Report, message_limit: int = 2000) -> dict:
             "status": status,
             "score": 0 if c is None else c.score,
             "message": tail(ex.error if c is None else _message(c), message_limit),
-            "test_code": f"grade {ex.path}",
+            "test_code": f"grade {_path(ex.path)}",
             "filename": f"graders/{ex.id}",
             "line_no": 0,
             "duration": 0 if c is None else round(c.duration_s * 1000),
@@ -576,7 +594,7 @@ def write_reports(report: Report, files: Mapping[str, str | None], classroom: bo
 
 
 __all__ = [
-    "FILE_FORMATS", "OutputError", "RENDERERS", "bar_chart", "check_options", "classroom50", "classroom_output",
+    "FILE_FORMATS", "OutputError", "RENDERERS", "bar_chart", "check_options", "grader_fault", "html_inline", "classroom50", "classroom_output",
     "classroom_result", "clean", "gradescope", "html", "junit", "line_chart", "markdown", "md_fence", "md_inline",
     "num", "points_scale", "prairielearn", "stdout_taken", "write_classroom", "write_file", "write_reports",
 ]
