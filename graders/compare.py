@@ -41,14 +41,18 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
+def _a(name: str) -> str:
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, Foreign):
-        return f"a {value.type_name}"
+        return _a(value.type_name)
     if value is None:
         return "None"
     if isinstance(value, torch.Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
-    return f"a {type_name(value)} ({value!r})" if isinstance(value, (int, float, str)) else f"a {type_name(value)}"
+    return f"{_a(type_name(value))} ({value!r})" if isinstance(value, (int, float, str)) else _a(type_name(value))
 
 
 def expect_tensor(

@@ -15,6 +15,7 @@ the check ends.
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import io
 import os
@@ -23,6 +24,7 @@ import random
 import resource
 import select
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -82,6 +84,29 @@ def warm_up() -> None:
     import pytest_jsonreport.plugin  # noqa: F401
 
     gc.freeze()  # children inherit the heap; stop their collectors from walking it
+
+
+@functools.cache
+def _drop_to_nobody() -> bool:
+    """Run learner code as nobody when grading as root, if nobody can run this Python.
+
+    An installation under a private home (e.g. /root/.pyenv) is unreadable to nobody, and
+    learner code could then not import the standard library; there the child stays root
+    (SECURITY.md says what that leaves open).
+    """
+    if os.getuid() != 0:
+        return False
+    roots = {sys.prefix, sys.base_prefix, os.path.dirname(torch.__file__), os.path.dirname(os.__file__)}
+    for root in roots:
+        path = os.path.realpath(root)
+        while True:
+            if not os.stat(path).st_mode & stat.S_IXOTH:
+                return False
+            parent = os.path.dirname(path)
+            if parent == path:
+                break
+            path = parent
+    return True
 
 
 def become_subreaper() -> None:
@@ -154,7 +179,7 @@ def _prepare_child(limits: Limits, out_fd: int, workdir: str, seed: int) -> None
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
     os.chdir(workdir)
     os.environ["HOME"] = workdir
-    if os.getuid() == 0:  # never run learner code as root: it could rewrite the course or kill the grader
+    if _drop_to_nobody():  # never run learner code as root: it could rewrite the course or kill the grader
         resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
         os.setgroups([])
         os.setgid(_NOBODY)
@@ -194,6 +219,8 @@ def _describe(exc: BaseException, learner_file: str | None) -> dict[str, str]:
     name = type(exc).__name__
     if isinstance(exc, (SystemExit, KeyboardInterrupt)):
         return {"kind": "exception", "message": f"{where} raised {name} (code must return a result, not exit).", "traceback": tb}
+    if not mine and isinstance(exc, TypeError) and "argument" in text:
+        return {"kind": "exception", "message": f"your function cannot be called the way the exercise calls it ({text}): check its parameters against the signature the exercise gives.", "traceback": tb}
     if not mine:
         detail = f"{name}: {text}" if text else name
         return {"kind": "exception", "message": f"your code's result could not be used ({detail}). Check the return type and shape the exercise asks for.", "traceback": tb}
@@ -210,7 +237,7 @@ def run(fn: Callable[..., Any], *args: Any, limits: Limits, seed: int = 0, learn
         result_path = os.path.join(tmp, "result.pt")
         workdir = os.path.join(tmp, "work")
         os.mkdir(workdir)
-        if os.getuid() == 0:  # the child runs as nobody: give it its own folder and nothing else
+        if _drop_to_nobody():  # the child runs as nobody: give it its own folder and nothing else
             for path in (tmp, workdir):
                 os.chown(path, _NOBODY, _NOBODY)
         out_r, out_w = os.pipe()

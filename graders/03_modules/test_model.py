@@ -284,7 +284,7 @@ def test_batchnorm_statistics(run):
         fail(f"A training-mode forward pass left {', '.join(f'`{n}`' for n in unchanged)} unchanged: batch norm did not update its running statistics.",
              "Call self.bn(...) in forward; in training mode it updates running_mean and running_var from each batch.")
     expect_tensors(trained["buffers"], trained_want["buffers"], "After one training-mode forward pass, buffer",
-                   hint="Call self.bn exactly once per forward pass, on fc1's output.")
+                   hint="Use nn.BatchNorm1d(hidden_dim) with its default momentum, and call self.bn exactly once per forward pass, on fc1's output.")
 
 
 # --------------------------------------------------------------------------- count_parameters

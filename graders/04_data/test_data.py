@@ -1,0 +1,385 @@
+"""Checks for exercise 04_data.
+
+Scenarios (plain functions of ``(module, device, ...)``) run in sandbox children on the
+learner's and on the reference's module. ``make_loader`` and ``split_dataset`` are judged
+on a ``TensorDataset`` built here whose label is each sample's index, so that they do not
+depend on ``CustomDataset`` and every batch or subset says which samples it holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.data import TensorDataset
+
+from graders.compare import CheckFailed, expect_tensor, fail
+from graders.plugin import check
+from graders.wire import Foreign, type_name
+
+# --------------------------------------------------------------------------- shared setup
+
+N_SAMPLES, N_FEATURES = 7, 3
+
+
+def numpy_data() -> tuple[np.ndarray, np.ndarray]:
+    """float64 features (numpy's default) and int32 labels: both need converting."""
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(N_SAMPLES, N_FEATURES)), rng.integers(0, 3, size=N_SAMPLES).astype(np.int32)
+
+
+def list_data() -> tuple[list, list]:
+    """Nested Python lists of ints: torch.tensor() alone would make int64 features."""
+    return [[3 * i + j for j in range(N_FEATURES)] for i in range(N_SAMPLES)], [i % 3 for i in range(N_SAMPLES)]
+
+
+def indexed(n: int) -> TensorDataset:
+    """Sample i is (features of sample i, i): the label names the sample."""
+    x = torch.arange(n, dtype=torch.float32).unsqueeze(1) + torch.tensor([0.0, 0.25, 0.5])
+    return TensorDataset(x, torch.arange(n))
+
+
+def _what(value) -> str:
+    if isinstance(value, Foreign):
+        return f"a {value.type_name}"
+    if value is None:
+        return "None"
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return f"{value!r} (a {type(value).__name__})"
+
+
+def _ids(batches) -> list[int]:
+    """The sample ids (labels) of an epoch's batches, in the order they came."""
+    return [int(i) for batch in batches for i in batch[1].reshape(-1).tolist()]
+
+
+def _sizes(batches) -> list[int]:
+    return [int(batch[1].shape[0]) if batch[1].dim() else 1 for batch in batches]
+
+
+# --------------------------------------------------------------------------- CustomDataset
+
+
+def dataset_length(m, device):
+    return len(m.CustomDataset(*numpy_data()))
+
+
+def dataset_items(m, device, source: str):
+    X, y = numpy_data() if source == "numpy" else list_data()
+    dataset = m.CustomDataset(X, y)
+    return [dataset[i] for i in range(N_SAMPLES)]
+
+
+def _pairs(items) -> list:
+    if not isinstance(items, list):
+        fail(f"The samples could not be read back ({_what(items)}).")
+    for i, item in enumerate(items):
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            fail(f"dataset[{i}] is {_what(item)}, expected a pair (features, label).",
+                 "Return the pair self.X[i], self.y[i] from __getitem__.")
+    return items
+
+
+def _expect_features(items, want, prefix: str = "") -> None:
+    for i, (item, expected) in enumerate(zip(_pairs(items), want)):
+        x = item[0]
+        if isinstance(x, Foreign) and x.type_name.startswith("numpy"):
+            hint = "Return tensors, not numpy arrays: convert X to a tensor once in __init__ and index that tensor in __getitem__."
+        elif isinstance(x, torch.Tensor) and x.dtype != expected[0].dtype:
+            hint = ("Store X as float32, e.g. torch.as_tensor(X, dtype=torch.float32): numpy arrays are float64 by default, "
+                    "lists of ints become int64, and models want float32 inputs.")
+        elif isinstance(x, torch.Tensor) and x.shape != expected[0].shape:
+            hint = f"dataset[i][0] is row i of X: a vector of the {N_FEATURES} features of sample i."
+        else:
+            hint = "dataset[i][0] must hold the values of row i of X."
+        expect_tensor(x, expected[0], f"{prefix}dataset[{i}][0] (the features of sample {i})", hint=hint)
+
+
+def _expect_labels(items, want, prefix: str = "") -> None:
+    for i, (item, expected) in enumerate(zip(_pairs(items), want)):
+        y = item[1]
+        if isinstance(y, (Foreign, int, float)):
+            hint = "Return the label as a tensor (self.y[i] of an int64 tensor), not as a Python or numpy number."
+        elif isinstance(y, torch.Tensor) and y.dtype != expected[1].dtype:
+            hint = "Store y as int64, e.g. torch.as_tensor(y, dtype=torch.int64): nn.CrossEntropyLoss wants int64 (Long) class labels."
+        elif isinstance(y, torch.Tensor) and y.shape != expected[1].shape:
+            hint = "Keep y one-dimensional, shape (N,), so that self.y[i] is a scalar (a tensor of shape ()), and the batches of labels have shape (B,)."
+        else:
+            hint = "dataset[i][1] must be label i."
+        expect_tensor(y, expected[1], f"{prefix}dataset[{i}][1] (the label of sample {i})", hint=hint)
+
+
+@check(5, "CustomDataset: len() is the number of samples")
+def test_dataset_length(run):
+    got, want = run(dataset_length)
+    if type(got) is not int or got != want:
+        fail(f"For X of shape ({N_SAMPLES}, {N_FEATURES}), len(dataset) is {_what(got) if type(got) is not int else got}, expected {want}.",
+             "__len__ returns the number of samples, len(self.X) (the first dimension of X), as an int.")
+
+
+@check(10, "CustomDataset: features are float32 tensors (from numpy arrays)")
+def test_dataset_features(run):
+    got, want = run(dataset_items, "numpy")
+    _expect_features(got, want)
+
+
+@check(10, "CustomDataset: labels are int64 scalar tensors (from numpy arrays)")
+def test_dataset_labels(run):
+    got, want = run(dataset_items, "numpy")
+    _expect_labels(got, want)
+
+
+@check(10, "CustomDataset: works with nested Python lists")
+def test_dataset_from_lists(run):
+    prefix = "Built from nested Python lists, "
+    try:
+        got = run.learner(dataset_items, "lists")
+    except CheckFailed as exc:
+        hint = "" if "not implemented yet" in str(exc) else \
+            " Convert with torch.as_tensor(X, dtype=torch.float32), which accepts numpy arrays and nested lists alike (and the same for y)."
+        text = str(exc) if str(exc).endswith(".") else f"{exc}."
+        raise CheckFailed(f"{prefix}{text}{hint}", exc.details) from None
+    want = run.reference(dataset_items, "lists")
+    _expect_features(got, want, prefix)
+    _expect_labels(got, want, prefix)
+
+
+# --------------------------------------------------------------------------- make_loader
+
+
+def loading(m, device):
+    dataset = indexed(10)
+    plain = m.make_loader(dataset, batch_size=4, shuffle=False)
+    shuffled = m.make_loader(dataset, batch_size=4)  # shuffle=True by default
+    default = m.make_loader(dataset)  # batch_size=64 by default
+    return {
+        "plain": [list(plain), list(plain)],
+        "shuffled": [list(shuffled), list(shuffled)],
+        "default": list(default),
+    }
+
+
+@check(10, "make_loader: batches of batch_size, the last partial batch kept")
+def test_loader_batches(run):
+    got, want = run(loading)
+    cases = (("make_loader(dataset, batch_size=4, shuffle=False)", got["plain"][0], want["plain"][0]),
+             ("make_loader(dataset, batch_size=4)", got["shuffled"][0], want["shuffled"][0]),
+             ("make_loader(dataset)", got["default"], want["default"]))
+    for call, batches, expected in cases:
+        sizes, wanted = _sizes(batches), _sizes(expected)
+        if sizes != wanted:
+            if sizes == wanted[:-1]:
+                hint = "The last, smaller batch is missing: leave drop_last at its default, False."
+            elif call == "make_loader(dataset)":
+                hint = "The default batch size is 64: keep batch_size=64 as the default in the signature."
+            else:
+                hint = "Pass batch_size=batch_size to the DataLoader."
+            fail(f"For a dataset of 10 samples, {call} gave batches of sizes {sizes}, expected {wanted}.", hint)
+    xb, yb = got["plain"][0][0]
+    expect_tensor(xb, want["plain"][0][0][0], "The first batch of inputs", hint="Leave collate_fn at its default: it stacks the samples into one tensor.")
+    expect_tensor(yb, want["plain"][0][0][1], "The first batch of labels", hint="Leave collate_fn at its default: it stacks the samples into one tensor.")
+
+
+@check(5, "make_loader: shuffle=False keeps the dataset's order")
+def test_loader_no_shuffle(run):
+    got, want = run(loading)
+    for epoch, (batches, expected) in enumerate(zip(got["plain"], want["plain"]), 1):
+        if _ids(batches) != _ids(expected):
+            fail(f"With shuffle=False, epoch {epoch} gave the samples in the order {_ids(batches)}, expected {_ids(expected)}.",
+                 "Pass shuffle=shuffle to the DataLoader rather than a fixed value.")
+
+
+@check(10, "make_loader: shuffle=True gives every sample once per epoch, in a new order each epoch")
+def test_loader_shuffle(run):
+    got, want = run(loading)
+    orders = [_ids(batches) for batches in got["shuffled"]]
+    for epoch, order in enumerate(orders, 1):
+        if sorted(order) != list(range(10)):
+            fail(f"With shuffle=True, epoch {epoch} gave the samples {order}; every one of the 10 samples must come exactly once.",
+                 "Let the DataLoader shuffle (shuffle=True) instead of sampling with replacement.")
+    if all(order == list(range(10)) for order in orders):
+        fail("With shuffle=True (the default), the samples came in the dataset's order in both epochs.",
+             "Pass shuffle=shuffle to the DataLoader, and keep shuffle=True as the default in the signature.")
+    if orders[0] == orders[1]:
+        fail(f"With shuffle=True, both epochs gave the samples in the same order {orders[0]}.",
+             "A shuffling DataLoader draws a new order every epoch: do not fix the order once when the loader is built.")
+
+
+def workers(m, device):
+    loader = m.make_loader(indexed(10), batch_size=4, shuffle=False, num_workers=2)
+    return {"num_workers": loader.num_workers, "batches": list(loader)}
+
+
+@check(5, "make_loader: loads with num_workers worker processes")
+def test_loader_workers(run):
+    got = run.learner(workers)  # the expected result is plain: starting workers for the reference too would cost time
+    if got["num_workers"] != 2:
+        fail(f"make_loader(dataset, batch_size=4, shuffle=False, num_workers=2) built a loader with num_workers={got['num_workers']!r}.",
+             "Pass num_workers=num_workers to the DataLoader.")
+    if _ids(got["batches"]) != list(range(10)):
+        fail(f"With two worker processes and shuffle=False, the loader gave the samples {_ids(got['batches'])}, expected {list(range(10))}.")
+
+
+PIN_DEVICES = (('"cpu"', "cpu"), ('torch.device("cpu")', torch.device("cpu")),
+               ('"cuda"', "cuda"), ('"cuda:0"', "cuda:0"), ('"cuda:1"', "cuda:1"),
+               ('torch.device("cuda")', torch.device("cuda")), ('torch.device("cuda", 0)', torch.device("cuda", 0)))
+
+
+def pinning(m, device):
+    """loader.pin_memory for each device argument; the loaders are built, never iterated (no GPU needed)."""
+    dataset = indexed(10)
+    return {label: bool(m.make_loader(dataset, batch_size=4, device=spec).pin_memory) for label, spec in PIN_DEVICES}
+
+
+@check(5, "make_loader: pins memory for CUDA devices")
+def test_loader_pins_for_cuda(run):
+    got, want = run(pinning)
+    wrong = [label for label in got if want[label] and not got[label]]
+    if wrong:
+        hint = "Set pin_memory=True when device is a CUDA device: torch.device(device).type == \"cuda\" (building such a loader needs no GPU)."
+        if got['"cuda"']:
+            hint = ("Compare the device type, not the whole string: torch.device(device).type == \"cuda\" holds for "
+                    "\"cuda\", \"cuda:0\" and torch.device(\"cuda\") alike.")
+        fail(f"With {' or '.join(f'device={label}' for label in wrong)}, make_loader built a loader with pin_memory=False; a CUDA device should get pinned memory, "
+             "which speeds up copies to the GPU.", hint)
+
+
+@check(5, "make_loader: no pinned memory for the CPU")
+def test_loader_no_pin_for_cpu(run):
+    got, want = run(pinning)
+    wrong = [label for label in got if not want[label] and got[label]]
+    if wrong:
+        fail(f"With {' or '.join(f'device={label}' for label in wrong)}, make_loader built a loader with pin_memory=True; pinned memory only helps copies to a GPU.",
+             "Set pin_memory only when the device is a CUDA device: pin_memory=(torch.device(device).type == \"cuda\").")
+
+
+def pinned_batches(m, device):
+    loader = m.make_loader(indexed(10), batch_size=4, shuffle=False, device=device)
+    return [bool(batch[0].is_pinned()) for batch in loader]
+
+
+@check(5, "make_loader: batches arrive in pinned memory for the GPU", cuda=True)
+def test_loader_pinned_batches(run):
+    got = run.learner(pinned_batches)
+    if not got or not all(got):
+        fail(f"With device={run.device!r}, the loader's batches were not in pinned (page-locked) memory.",
+             "Build the DataLoader with pin_memory=True when the device is a CUDA device.")
+
+
+# --------------------------------------------------------------------------- split_dataset
+
+N_SPLIT = 23  # int(23 * 0.2) = 4 but round() gives 5; int(23 * 0.3) = 6 but round() gives 7
+
+
+def _parts(result) -> dict:
+    """The sample ids in each returned subset, in their order, or what came back instead."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        return {"error": _describe_result(result)}
+    parts = []
+    for part in result:
+        try:
+            parts.append([int(part[j][1]) for j in range(len(part))])
+        except Exception:  # noqa: BLE001 - anything that is not a subset of the dataset
+            return {"error": f"a pair of {type_name(result[0])} and {type_name(result[1])}"}
+    return {"train": parts[0], "val": parts[1]}
+
+
+def _describe_result(result) -> str:
+    if isinstance(result, (tuple, list)):
+        return f"a {type(result).__name__} of {len(result)} element{'s' if len(result) != 1 else ''}"
+    return f"a {type_name(result)}"
+
+
+def splitting(m, device):
+    dataset = indexed(N_SPLIT)
+    torch.manual_seed(1)
+    before = torch.get_rng_state()
+    default = m.split_dataset(dataset)
+    untouched = [torch.equal(torch.get_rng_state(), before)]
+    before = torch.get_rng_state()
+    seeded = m.split_dataset(dataset, val_fraction=0.3, seed=7)
+    untouched.append(torch.equal(torch.get_rng_state(), before))
+    torch.manual_seed(2)  # a different global random state: the split must not depend on it
+    again = m.split_dataset(dataset, val_fraction=0.3, seed=7)
+    return {"default": _parts(default), "seeded": _parts(seeded), "again": _parts(again), "untouched": untouched}
+
+
+SPLIT_CALLS = (("default", f"split_dataset(dataset of {N_SPLIT})"), ("seeded", f"split_dataset(dataset of {N_SPLIT}, val_fraction=0.3, seed=7)"))
+
+
+def _split(got, key: str, call: str) -> tuple[list[int], list[int]]:
+    parts = got[key]
+    if "error" in parts:
+        fail(f"{call} returned {parts['error']}, expected (train, val): two Subsets of the dataset.",
+             "Return the two subsets that random_split returns, as a tuple (train, val).")
+    return parts["train"], parts["val"]
+
+
+@check(5, "split_dataset: sizes n - n_val and n_val, with n_val = int(n * val_fraction)")
+def test_split_sizes(run):
+    got, want = run(splitting)
+    for key, call in SPLIT_CALLS:
+        train, val = _split(got, key, call)
+        expected = tuple(map(len, _split(want, key, call)))
+        sizes = (len(train), len(val))
+        if sizes == expected:
+            continue
+        n_val = expected[1]
+        if sizes == expected[::-1]:
+            hint = "You returned the validation subset first: return (train, val)."
+        elif sizes[1] == n_val + 1:
+            hint = "n_val = int(len(dataset) * val_fraction): int() truncates; round() or math.ceil() give one more."
+        else:
+            hint = "val holds n_val = int(len(dataset) * val_fraction) samples and train the other n - n_val."
+        fail(f"{call} gave subsets of sizes (train, val) = {sizes}, expected {expected}.", hint)
+
+
+@check(5, "split_dataset: train and val are disjoint and cover the dataset")
+def test_split_disjoint(run):
+    got = run.learner(splitting)
+    for key, call in SPLIT_CALLS:
+        train, val = _split(got, key, call)
+        both = sorted(set(train) & set(val))
+        if both:
+            fail(f"{call}: samples {both} are in both train and val.",
+                 "Each sample belongs to exactly one subset: split one permutation of the indices at n - n_val (random_split does this).")
+        repeated = sorted({i for part in (train, val) for i in part if part.count(i) > 1})
+        if repeated:
+            fail(f"{call}: samples {repeated} appear more than once in a subset.", "Split a permutation of the indices, without drawing with replacement.")
+        left_out = sorted(set(range(N_SPLIT)) - set(train) - set(val))
+        if left_out:
+            fail(f"{call}: samples {left_out} are in neither subset.", "train and val together must hold every sample of the dataset.")
+
+
+@check(5, "split_dataset: the same split as random_split with a generator seeded by seed")
+def test_split_matches_random_split(run):
+    got, want = run(splitting)
+    for key, call in SPLIT_CALLS:
+        train, val = _split(got, key, call)
+        train_want, val_want = _split(want, key, call)
+        if set(train) != set(train_want) or set(val) != set(val_want):
+            fail(f"{call} put the samples {sorted(val)} in val, expected {sorted(val_want)}.",
+                 "Use random_split(dataset, [n - n_val, n_val], generator=torch.Generator().manual_seed(seed)): "
+                 "the lengths in this order, and a generator seeded with the seed argument.")
+
+
+@check(5, "split_dataset: the same seed gives the same split, whatever the global random state")
+def test_split_reproducible(run):
+    got = run.learner(splitting)
+    call = SPLIT_CALLS[1][1]
+    train, val = _split(got, "seeded", call)
+    train_again, val_again = _split(got, "again", call)
+    if set(train) != set(train_again) or set(val) != set(val_again):
+        fail(f"Calling {call} twice, with different global random states (torch.manual_seed) before each call, "
+             f"gave different splits (val {sorted(val)}, then {sorted(val_again)}).",
+             "Give random_split a generator of its own, seeded with the seed argument: generator=torch.Generator().manual_seed(seed).")
+
+
+@check(5, "split_dataset: leaves the global random state untouched")
+def test_split_global_rng(run):
+    got = run.learner(splitting)
+    if not all(got["untouched"]):
+        fail("split_dataset changed torch's global random state (the one torch.manual_seed sets and shuffling and dropout draw from).",
+             "Do not call torch.manual_seed or draw from the global generator: pass generator=torch.Generator().manual_seed(seed) to random_split.")
