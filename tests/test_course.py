@@ -1,6 +1,7 @@
 """Every exercise: the reference gets full marks, the stubs get 0 and say "not implemented yet",
-every check is caught failing by at least one realistic mistake, and correct submissions
-written in other styles (tests/submissions/NN_topic/correct_*.py) get full marks."""
+every check is failed by at least one realistic mistake (tests/mistakes_NN_topic.py) with the
+message intended, and correct submissions written in other styles
+(tests/submissions/NN_topic/correct_*.py) get full marks."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, SUBMISSIONS, check
+from conftest import ROOT, SUBMISSIONS, check, check_mistake, mutate
 from graders import course
 
 EXERCISES = [ex.id for ex in course.all_exercises(ROOT)]
@@ -33,12 +34,24 @@ def test_stub_scores_zero_and_says_not_attempted(grade_text, exercise_id):
             assert c.status == "failed", (c.id, c.message)
             assert "not implemented yet" in c.message, (c.id, c.message)
 
+def mistakes(exercise_id: str) -> list[tuple[str, str, str, str, str]]:
+    """(what the learner did, text in the reference, what they wrote instead, check id, words its message must hold)."""
+    return importlib.import_module(f"mistakes_{exercise_id}").MISTAKES
+
+
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_every_check_has_a_realistic_mistake_that_fails_it(exercise_id):
-    module = importlib.import_module(f"test_grader_{exercise_id}")
-    covered = {m[3] for m in module.MISTAKES}  # (what, old, new, check id, words)
-    checks = _check_ids(exercise_id)
-    assert checks - covered == set(), "checks without a mistake test"
+    covered = {m[3] for m in mistakes(exercise_id)}
+    assert _check_ids(exercise_id) - covered == set(), "checks without a mistake test"
+
+
+MISTAKES = [(ex, *m) for ex in EXERCISES for m in mistakes(ex)]
+
+
+@pytest.mark.parametrize("exercise_id, what, old, new, check_id, words", MISTAKES, ids=[f"{m[0]}: {m[1]}" for m in MISTAKES])
+def test_mistake_fails_its_check(grade_text, exercise_id, what, old, new, check_id, words):
+    result = grade_text(exercise_id, mutate(exercise_id, old, new), check_id)
+    check_mistake(check(result, check_id), words)
 
 def _check_ids(exercise_id: str) -> set[str]:
     text = (ROOT / "graders" / exercise_id).glob("test_*.py")

@@ -168,6 +168,21 @@ def noise(m, device) -> dict:
             "rng_untouched": torch.equal(state, torch.get_rng_state())}
 
 
+def reference_results(m, device) -> dict:
+    """Every scenario above in one child: the reference's side, fetched once for all checks."""
+    names = [name for name in CASES if name != "to_device:gpu" or device.startswith("cuda")]
+    return {"noise": noise(m, device), **{name: results(m, device, name) for name in names}}
+
+
+def both(run, name: str) -> tuple[Any, Any]:
+    """(learner's, reference's) results for ``name``: one child per function on the learner's side,
+    so that each function's failure stays its own, and one child for all of the reference."""
+    want = run.reference(reference_results)[name]
+    with explained():
+        got = run.learner(noise) if name == "noise" else run.learner(results, name)
+    return got, want
+
+
 # --------------------------------------------------------------------------- judging helpers
 
 # PyTorch errors a learner's code is likely to hit here, and what to do about each
@@ -195,8 +210,7 @@ def explained() -> Iterator[None]:
 
 def compare_calls(run, name: str, hint: str | Callable[[Any, Any], str]) -> tuple[list, list]:
     """Every call's result must have the reference's shape, dtype, values and device."""
-    with explained():
-        got, want = run(results, name)
+    got, want = both(run, name)
     for (label, _), g, w in zip(CASES[name], got, want):
         h = hint(g["out"], w["out"]) if callable(hint) else hint
         expect_tensor(g["out"], w["out"], label, hint=h)
@@ -241,7 +255,7 @@ def test_identity_plus(run):
 
 @check(7, "seeded_noise: equals torch.randn with a generator seeded with seed")
 def test_seeded_noise_values(run):
-    got, want = run(noise)
+    got, want = both(run, "noise")
     for (shape, seed), g, w in zip(NOISE, got["values"], want["values"]):
         hint = "Draw with torch.randn(shape, generator=torch.Generator().manual_seed(seed))."
         if isinstance(g, torch.Tensor) and g.is_floating_point() and g.numel() and bool(((g >= 0) & (g < 1)).all()):
@@ -362,7 +376,7 @@ def test_to_device(run):
 
 @check(5, "to_device: moves tensors to the GPU and back", cuda=True)
 def test_to_device_gpu(run):
-    got, want = run(results, "to_device:gpu")
+    got, want = both(run, "to_device:gpu")
     for (label, _), g, w in zip(CASES["to_device:gpu"], got, want):
         expect_equal(g["device"], w["device"], f"The device of {label}", hint="Use x.to(device), which accepts \"cuda\", \"cuda:0\", \"cpu\" and torch.device objects.")
         expect_tensor(g["out"], w["out"], label, hint="Moving between devices keeps dtype and values: x.to(device).")

@@ -96,6 +96,7 @@ class AmpSpy:
         self.errors: list[str] = []  # scaler calls that failed because of the order they came in
         self.scales: list[float] = []  # the scale at each scaler.scale() call
         self.autocast: list[dict] = []  # each autocast block entered
+        self.scalers: list[int] = []  # id() of every scaler whose scale/step/update was called
         self.deprecated: list[str] = []  # deprecation warnings' texts
 
     @contextlib.contextmanager
@@ -108,6 +109,7 @@ class AmpSpy:
         in_scaler_step = [False]
 
         def scale(self_, outputs):
+            spy.scalers.append(id(self_))
             spy.events.append("scale")
             spy.scales.append(float(self_.get_scale()))
             out = orig["scale"](self_, outputs)
@@ -119,6 +121,7 @@ class AmpSpy:
             spy.events.append("backward")
 
         def step(self_, optimizer, *args, **kwargs):
+            spy.scalers.append(id(self_))
             spy.events.append("step")
             in_scaler_step[0] = True
             try:
@@ -130,6 +133,7 @@ class AmpSpy:
                 in_scaler_step[0] = False
 
         def update(self_, *args, **kwargs):
+            spy.scalers.append(id(self_))
             spy.events.append("update")
             try:
                 return orig["update"](self_, *args, **kwargs)
@@ -198,14 +202,20 @@ def test_autocast_dtype_cuda(run):
 def scaler_for(m, device, dev_type):
     """make_scaler(dev_type) as on a machine with a GPU (CUDA scalers are built lazily)."""
     spy = AmpSpy()
-    real = torch.cuda.is_available
-    torch.cuda.is_available = lambda: True
+    real, asked = torch.cuda.is_available, []
+
+    def available() -> bool:
+        asked.append(True)
+        return True
+
+    torch.cuda.is_available = available
     try:
         with spy.watching():
             scaler = m.make_scaler(dev_type)
     finally:
         torch.cuda.is_available = real
-    info = {"type": _qualname(scaler), "is_scaler": isinstance(scaler, torch.amp.GradScaler), "deprecated": spy.deprecated}
+    info = {"type": "None" if scaler is None else _qualname(scaler), "is_scaler": isinstance(scaler, torch.amp.GradScaler),
+            "deprecated": spy.deprecated, "asked_cuda": bool(asked)}
     if info["is_scaler"]:
         info |= {"device": str(scaler._device), "enabled": bool(scaler.is_enabled())}
     return info
@@ -227,7 +237,9 @@ def test_make_scaler_cpu(run):
     got = run.learner(scaler_for, "cpu")
     _expect_scaler(got, "cpu")
     if got["enabled"]:
-        fail("make_scaler('cpu') returned an enabled scaler.",
+        gpu = (" (This check builds the scaler as on a machine with a GPU, where torch.cuda.is_available(), which your code asks, is True:"
+               " whether to scale depends on the device type, not on the machine.)") if got["asked_cuda"] else ""
+        fail("make_scaler('cpu') returned an enabled scaler." + gpu,
              "On the CPU autocast uses bfloat16, which has float32's range and needs no loss scaling: create the scaler with enabled=(device_type == 'cuda').")
 
 
@@ -260,7 +272,7 @@ def amp_step(m, device, scaler_kind: str = "enabled", stale_grads: bool = False,
         loss = m.amp_train_step(model, make_batch(), criterion, optimizer, scaler, dev_type)
     return {"loss": loss, "forward": forward, "criterion": criterion.calls, "events": spy.events, "errors": spy.errors,
             "scales": spy.scales, "autocast": spy.autocast, "deprecated": spy.deprecated,
-            "before": before, "params": snapshot(model), "scale_after": float(scaler.get_scale())}
+            "own_scaler": any(s != id(scaler) for s in spy.scalers), "before": before, "params": snapshot(model), "scale_after": float(scaler.get_scale())}
 
 
 def _changed(result) -> list[str]:
@@ -274,14 +286,14 @@ def test_amp_step_forward_autocast(run):
     forward = got["forward"]
     if not forward:
         fail("The model never ran a forward pass.")
-    wrap = f"wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):`."
     if not all(c["autocast"] for c in forward):
         other = sorted({a["device"] for a in got["autocast"]} - {dev})
         if other:
             fail(f"torch.autocast was entered for device type {other[0]!r}, but the model ran on {dev!r}, so the forward pass did not run under autocast.",
                  "Pass the device_type argument: torch.autocast(device_type, dtype=autocast_dtype(device_type)).")
         where = " (an autocast block was entered, but not around the forward pass)" if got["autocast"] else ""
-        fail(f"The forward pass did not run under autocast{where}: the model computed in float32.", wrap[0].upper() + wrap[1:])
+        fail(f"The forward pass did not run under autocast{where}: the model computed in float32.",
+             "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):`.")
     produced = sorted({c["dtype"] for c in forward})
     if produced != [want]:
         fail(f"Under autocast the model's layers produced {', '.join(produced)}; on {dev!r} they should produce {want}.",
@@ -309,6 +321,9 @@ ORDER = ["scale", "backward", "step", "update"]
 def test_amp_step_scaler_order(run):
     got = run.learner(amp_step)
     seq = got["events"]
+    if got["own_scaler"]:
+        fail("amp_train_step used a GradScaler of its own instead of the scaler it was given.",
+             "Use the scaler argument: the caller creates it once (make_scaler) so that its scale carries over from step to step.")
     if "optimizer.step" in seq:
         if "step" not in seq:
             fail("optimizer.step() was called directly, not through the scaler.",
@@ -366,6 +381,9 @@ def test_amp_step_skips_inf_step(run):
                 "Let the scaler decide: scaler.step(optimizer) skips the optimizer step when a gradient is inf or NaN.")
         fail(f"A gradient was inf, yet the step changed {', '.join(changed)}.", hint)
     scale, expected = got["scale_after"], want["scale_after"]
+    if scale != expected and got["own_scaler"]:
+        fail(f"The scaler amp_train_step was given still has scale {scale:g}, expected {expected:g}: your code used a GradScaler of its own.",
+             "Use the scaler argument, so that its scale carries over from step to step.")
     if scale != expected:
         if scale == INIT_SCALE:
             fail(f"After a step with an inf gradient the scale stayed at {scale:g}; expected {expected:g}.",
@@ -460,7 +478,7 @@ def gpu_step(m, device):
     spy = AmpSpy()
     with spy.watching():
         loss = m.amp_train_step(model, make_batch(), criterion, optimizer, scaler, "cuda")
-    return {"type": _qualname(scaler), "is_scaler": is_scaler, "enabled": enabled, "forward": forward,
+    return {"type": "None" if scaler is None else _qualname(scaler), "is_scaler": is_scaler, "enabled": enabled, "forward": forward,
             "events": spy.events, "scales": spy.scales, "loss": loss, "params": snapshot(model)}
 
 

@@ -58,7 +58,9 @@ def _attempt(fn, *args) -> dict:
 
 
 def _raised(rec: dict) -> str:
-    return f"{rec['raised']}: {rec['message']}" if rec["message"] else rec["raised"]
+    """'ValueError: loss is nan.' (with a final period unless the message has one)."""
+    text = f"{rec['raised']}: {rec['message']}" if rec["message"] else rec["raised"]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 # --------------------------------------------------------------------------- grad_norms
@@ -136,7 +138,7 @@ def test_grad_norms_floats(run):
 
 NONFINITE = {
     "nan": lambda d: torch.tensor(float("nan"), device=d),
-    "nan (a loss with a graph)": lambda d: (torch.ones(3, device=d, requires_grad=True) * float("nan")).mean(),
+    "nan (with requires_grad=True)": lambda d: (torch.ones(3, device=d, requires_grad=True) * float("nan")).mean(),
     "inf": lambda d: torch.tensor(float("inf"), device=d),
     "-inf": lambda d: torch.tensor(float("-inf"), device=d),
     "inf (float16)": lambda d: torch.tensor(70000.0, device=d).half(),
@@ -148,7 +150,7 @@ FINITE = {
     "1e30": lambda d: torch.tensor(1e30, device=d),
     "-1e30": lambda d: torch.tensor(-1e30, device=d),
     "65504 (float16's largest value)": lambda d: torch.tensor(65504.0, device=d).half(),
-    "a loss with a graph (requires_grad)": lambda d: (torch.ones(3, device=d, requires_grad=True) * 2.5).mean(),
+    "2.5 (with requires_grad=True)": lambda d: (torch.ones(3, device=d, requires_grad=True) * 2.5).mean(),
 }
 
 
@@ -169,8 +171,9 @@ def _expect_raises(got: dict, cases: list[str], kind: str, quiet_hint: str) -> N
         if rec["raised"] is None:
             fail(f"check_finite returned quietly for a loss of {case}.", quiet_hint)
         if not rec["fpe"]:
-            fail(f"For a loss of {case}, check_finite raised {_raised(rec)}; the task asks for FloatingPointError.",
-                 f"raise FloatingPointError(f\"loss is {{loss.item()}}\") (FloatingPointError is the built-in error for a {kind} result).")
+            fail(f"For a loss of {case}, check_finite raised {rec['raised']} ({rec['message']!r}); the task asks for FloatingPointError.",
+                 f"Raise FloatingPointError, Python's built-in error for a failed floating-point computation (here a {kind} loss), "
+                 "e.g. raise FloatingPointError(f\"loss is {loss.item()}\").")
 
 
 @check(8, "check_finite: raises FloatingPointError for a NaN loss")
@@ -220,7 +223,7 @@ def test_check_finite_quiet(run):
             hint = "Raise only when the loss is NaN or infinite: test with torch.isfinite(loss)."
             if case in ("1e30", "-1e30", "65504 (float16's largest value)"):
                 hint = "A large loss is still finite and not an error here: test with torch.isfinite(loss) rather than against a threshold."
-            fail(f"check_finite raised {_raised(rec)} for the finite loss {case}.", hint)
+            fail(f"For the finite loss {case}, check_finite raised {_raised(rec)}", hint)
         if rec["returned"] is not None:
             kind, text = rec["returned"]
             fail(f"check_finite returned {text} ({kind}) for the finite loss {case}; it should return None.",
@@ -267,7 +270,7 @@ def _expect_names(run, case: str, missed_hint: str, order_hint: str | None = Non
     if got["raised"] is not None:
         hint = ("Some parameters have no gradient (.grad is None): skip them with `if p.grad is not None`."
                 if "None" in got["message"] else None)
-        fail(f"nonfinite_grads raised {_raised(got)} (on a model whose gradients are: {_describe(case)}).", hint)
+        fail(f"With {_describe(case)}, nonfinite_grads raised {_raised(got)}", hint)
     names = got["returned"]
     if not isinstance(names, list):
         fail(f"nonfinite_grads returned {type_name(names)}, expected a list of parameter names.",
@@ -282,16 +285,21 @@ def _expect_names(run, case: str, missed_hint: str, order_hint: str | None = Non
 
 
 def _describe(case: str) -> str:
+    """'a NaN in body.weight.grad and every other gradient finite', in words."""
     spec = GRAD_CASES[case]
-    parts = [f"{n}.grad is None" if w == "none" else f"{n}.grad holds a {'NaN' if w == 'nan' else w.replace('inf', 'Inf')}"
-             for n, w in spec.items() if w != "big"]
-    rest = "every other gradient finite" + (" (some as large as 1e30)" if "big" in spec.values() else "")
-    return ", ".join(parts + [rest])
+    absent = [n for n, w in spec.items() if w == "none"]
+    parts = [f"no gradient (None) for {_names(absent)}"] if absent else []
+    for n, w in spec.items():
+        if w in BAD:
+            parts.append(f"{'a NaN' if w == 'nan' else 'an Inf' if w == 'inf' else 'a -Inf'} in {n}.grad")
+    parts.append("every other gradient finite" + (" (some as large as 1e30)" if "big" in spec.values() else ""))
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 @check(6, "nonfinite_grads: finds a NaN gradient")
 def test_nonfinite_grads_nan(run):
-    _expect_names(run, "nan", "Check every value of each gradient: torch.isfinite(p.grad).all() is False when any of them is NaN or Inf.")
+    _expect_names(run, "nan", "Look at every value of each gradient (torch.isinf does not catch NaN): torch.isfinite(p.grad).all() is False "
+                  "when any of them is NaN, +Inf or -Inf.")
 
 
 @check(6, "nonfinite_grads: finds +Inf and -Inf gradients")

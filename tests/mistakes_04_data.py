@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from conftest import check, check_mistake, mutate
 
 X_INIT = "        self.X = torch.as_tensor(X, dtype=torch.float32)\n"
 ITEM = "        return self.X[i], self.y[i]\n"
@@ -48,9 +45,3 @@ MISTAKES = [
     ("seeds the global generator", "    generator = torch.Generator().manual_seed(seed)\n", "    torch.manual_seed(seed)\n    generator = None\n",
      "split_global_rng", "global random state"),
 ]
-
-
-@pytest.mark.parametrize("what, old, new, check_id, words", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_mistake_fails_its_check(grade_text, what, old, new, check_id, words):
-    result = grade_text("04_data", mutate("04_data", old, new), check_id)
-    check_mistake(check(result, check_id), words)

@@ -1,0 +1,480 @@
+"""Checks for exercise 02_autograd.
+
+Scenarios build their inputs, models and callables from fixed seeds inside the sandbox
+child, so learner and reference see identical data; they record what the learner's code
+did to the tensors and models it was handed (requires_grad, .grad, training mode, grad
+mode during forward passes, storage shared between returned gradients) as plain data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from graders.compare import CheckFailed, expect_float, expect_tensor, expect_tensors, fail
+from graders.plugin import check
+from graders.probes import ForwardProbe
+
+# PyTorch errors a learner's code is likely to hit here, and what to do about each
+KNOWN_ERRORS = [
+    ("does not require grad and does not have a grad_fn",
+     "Autograd only differentiates through tensors that track gradients: make the input a tensor with "
+     "requires_grad=True (or call .requires_grad_() on a detached copy) before computing with it, and not under torch.no_grad()."),
+    ("One of the differentiated Tensors does not require grad",
+     "A frozen parameter (requires_grad=False) has no gradient: differentiate only the parameters with p.requires_grad, and leave the others out of the dicts."),
+    ("Trying to backward through the graph a second time",
+     "Each backward() frees its graph: compute the loss afresh (a new forward pass) for every batch before calling backward()."),
+    ("a leaf Variable that requires grad is being used in an in-place operation",
+     "Do not change a tensor that requires grad in place; compute a new tensor instead (x * s rather than x.mul_(s))."),
+]
+
+
+@contextlib.contextmanager
+def explained() -> Iterator[None]:
+    """Add a hint to a learner failure that is a known PyTorch error."""
+    try:
+        yield
+    except CheckFailed as exc:
+        for pattern, hint in KNOWN_ERRORS:
+            if pattern in str(exc):
+                message = str(exc) if str(exc).endswith((".", "!", "?")) else f"{exc}."
+                fail(message, hint, exc.details)
+        raise
+
+
+def both(run, scenario, *args) -> tuple[Any, Any]:
+    """(learner's, reference's) results: one child per scenario on the learner's side, so that each
+    function's failure stays its own, and one child for every scenario of the reference."""
+    want = run.reference(reference_results)[_key(scenario, args)]
+    with explained():
+        return run.learner(scenario, *args), want
+
+
+def learner(run, scenario, *args) -> Any:
+    with explained():
+        return run.learner(scenario, *args)
+
+
+def _storage(t: Any) -> int | None:
+    return t.untyped_storage().data_ptr() if isinstance(t, torch.Tensor) and t.numel() else None
+
+
+# --------------------------------------------------------------------------- cubic_and_grad
+
+POINTS = [2.0, -1.0, 0.0, 0.5, -3.25, 1.7, -4 / 3]
+
+
+def cubic(m, device) -> list:
+    return [m.cubic_and_grad(x) for x in POINTS]
+
+
+def _pair(value: Any, x: float) -> tuple[Any, Any]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        shown = f"a tensor of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
+        fail(f"cubic_and_grad({x}) returned {shown}, expected a pair (y, dy/dx).", "Return a tuple: return y, dy_dx.")
+    return value[0], value[1]
+
+
+def _number(v: Any) -> Any:
+    return float(v) if isinstance(v, torch.Tensor) and v.numel() == 1 else v
+
+
+@check(10, "cubic_and_grad: y and dy/dx match at several points")
+def test_cubic_and_grad_values(run):
+    got, want = both(run, cubic)
+    for x, g, w in zip(POINTS, got, want):
+        y, dy = _pair(g, x)
+        expect_float(_number(y), w[0], f"y = x**3 + 2*x**2 at x = {x}", rtol=1e-5, atol=1e-5,
+                     hint="Compute y from a tensor holding x: y = t**3 + 2 * t**2.")
+        expect_float(_number(dy), w[1], f"dy/dx at x = {x}", rtol=1e-5, atol=1e-5,
+                     hint="Make x a tensor with requires_grad=True, compute y from it, call y.backward(), and read the tensor's .grad (it holds 3x² + 4x).")
+
+
+@check(5, "cubic_and_grad: returns Python floats")
+def test_cubic_and_grad_floats(run):
+    got = learner(run, cubic)
+    for x, g in zip(POINTS, got):
+        y, dy = _pair(g, x)
+        for value, what in ((y, "y"), (dy, "dy/dx")):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                shown = f"a tensor of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else f"a {type(value).__name__}"
+                fail(f"The {what} returned by cubic_and_grad({x}) is {shown}, not a Python float.",
+                     "Turn a one-element tensor into a Python float with .item() (y.item(), t.grad.item()).")
+
+
+# --------------------------------------------------------------------------- gradient
+
+UNARY = [torch.sin, torch.cos, torch.tanh, torch.sigmoid, lambda t: torch.exp(-t * t), F.softplus, lambda t: t * t]
+
+
+def random_function(seed: int, shape: tuple[int, ...]):
+    """A scalar function of a tensor of ``shape``, composed at random from ``seed``."""
+    g = torch.Generator().manual_seed(seed)
+    n = math.prod(shape)
+    a, b, c = (UNARY[i] for i in torch.randint(len(UNARY), (3,), generator=g).tolist())
+    w = torch.randn(n, n, generator=g) / math.sqrt(n)
+    v = torch.randn(shape, generator=g)
+
+    def f(t: torch.Tensor) -> torch.Tensor:
+        mixed = (w.to(t) @ a(t.reshape(-1))).reshape(shape)
+        return (b(mixed) * v.to(t)).sum() + (c(t) * t.roll(1)).sum() + (t.exp() * 0.1).mean()
+
+    return f
+
+
+# (seed, shape, dtype, requires_grad, existing .grad)
+GRADIENT_CASES = [
+    (0, (5,), torch.float32, False, False),
+    (1, (3, 4), torch.float64, False, False),
+    (2, (2, 3, 2), torch.float32, False, False),
+    (3, (6,), torch.float64, True, False),
+    (4, (2, 5), torch.float32, True, True),
+    (5, (4,), torch.float64, True, True),
+]
+
+
+def _case_label(seed, shape, dtype, requires_grad, has_grad) -> str:
+    state = "with requires_grad=True and an existing .grad" if has_grad else f"with requires_grad={requires_grad}"
+    return f"gradient(f, x) for x of shape {shape}, {dtype}, {state}"
+
+
+def gradients(m, device) -> list[dict]:
+    calls = []
+    for seed, shape, dtype, requires_grad, has_grad in GRADIENT_CASES:
+        g = torch.Generator().manual_seed(100 + seed)
+        x = torch.randn(shape, generator=g, dtype=dtype).to(device).requires_grad_(requires_grad)
+        if has_grad:
+            x.grad = torch.full_like(x, 7.0)
+        values, grad_before = x.detach().clone(), None if x.grad is None else x.grad.clone()
+        out = m.gradient(random_function(seed, shape), x)
+        calls.append({
+            "grad": out,
+            "x_unchanged": torch.equal(x.detach(), values),
+            "requires_grad": (requires_grad, x.requires_grad),
+            "x_grad": (grad_before, x.grad),
+            "is_x_grad": x.grad is not None and _storage(out) == _storage(x.grad),
+        })
+    return calls
+
+
+@check(10, "gradient: matches autograd's gradient on random functions")
+def test_gradient_values(run):
+    got, want = both(run, gradients)
+    for case, g, w in zip(GRADIENT_CASES, got, want):
+        if case[3]:  # inputs that require grad are the next check's business
+            continue
+        hint = "Differentiate f at a copy of x that requires grad: torch.autograd.grad(f(xc), xc), or f(xc).backward() and xc.grad."
+        if g["grad"] is None:
+            hint = ("A tensor's .grad is None until backward() reaches it: read .grad from the tensor you made with "
+                    "requires_grad=True and passed to f (your copy), or use torch.autograd.grad, which returns the gradient.")
+        expect_tensor(g["grad"], w["grad"], _case_label(*case), rtol=1e-5, atol=1e-6, check_dtype=False, hint=hint)
+
+
+@check(10, "gradient: leaves x, its .grad and its requires_grad as they were")
+def test_gradient_leaves_x_alone(run):
+    got, want = both(run, gradients)
+    hint = ("Work on a copy that shares nothing with x, xc = x.detach().clone().requires_grad_(), and differentiate "
+            "that (torch.autograd.grad(f(xc), xc) returns the gradient without touching any .grad).")
+    for case, g in zip(GRADIENT_CASES, got):
+        label = _case_label(*case)
+        if not g["x_unchanged"]:
+            fail(f"{label} changed the values of x.", hint)
+        before, after = g["requires_grad"]
+        if before != after:
+            fail(f"{label} left x with requires_grad={after}; it was {before} before the call.", hint)
+        grad_before, grad_after = g["x_grad"]
+        if grad_before is None and grad_after is not None:
+            fail(f"{label} left a gradient in x.grad, which was None before the call.", hint)
+        if grad_before is not None and (grad_after is None or grad_after.shape != grad_before.shape or not torch.equal(grad_after, grad_before)):
+            change = "set it to None" if grad_after is None else "changed it (backward() adds into an existing .grad)"
+            fail(f"x.grad held a gradient before the call, and {label} {change}.", hint)
+        if g["is_x_grad"]:
+            fail(f"{label} returned x.grad itself.", hint)
+    for case, g, w in zip(GRADIENT_CASES, got, want):
+        if case[3]:
+            expect_tensor(g["grad"], w["grad"], _case_label(*case), rtol=1e-5, atol=1e-6, check_dtype=False,
+                          hint="The gradient must not depend on x.requires_grad or on what x.grad held. " + hint)
+
+
+# --------------------------------------------------------------------------- batch_gradients
+
+FROZEN = "0.bias"
+
+
+def make_model(device: str) -> nn.Module:
+    torch.manual_seed(0)  # identical weights for learner and reference
+    model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Tanh(), nn.Linear(6, 3)).to(device)
+    model.get_parameter(FROZEN).requires_grad_(False)
+    return model
+
+
+def make_batches(device: str) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(7)
+    return [(torch.randn(n, 4, generator=g).to(device), torch.randint(0, 3, (n,), generator=g).to(device)) for n in (5, 6, 4)]
+
+
+def loss_fn(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Not plain cross-entropy: a learner must call the loss_fn it is given."""
+    return F.cross_entropy(outputs, targets) + 0.1 * outputs.pow(2).mean()
+
+
+def batch_grads(m, device) -> dict:
+    """batch_gradients on a model handed over in training mode, then on one in evaluation mode."""
+    return {_mode(training): _batch_grads(m, device, training) for training in (True, False)}
+
+
+def _batch_grads(m, device, training: bool) -> dict:
+    model = make_model(device)
+    model.train(training)
+    probe = ForwardProbe(model)
+    grads = m.batch_gradients(model, loss_fn, make_batches(device))
+    shared, own_grad = [], []
+    if isinstance(grads, (list, tuple)) and all(isinstance(d, dict) for d in grads):
+        params = dict(model.named_parameters())
+        for i, d in enumerate(grads):
+            for name, t in d.items():
+                ptr = _storage(t)
+                if ptr is None:
+                    continue
+                if any(ptr == _storage(e.get(name)) for e in grads[i + 1:]):
+                    shared.append(name)
+                p = params.get(name) if isinstance(name, str) else None
+                if p is not None and p.grad is not None and ptr == _storage(p.grad):
+                    own_grad.append((i, name))
+    return {"grads": grads, "training": probe.field("training"), "shared": shared, "is_param_grad": own_grad}
+
+
+def _dicts(got: Any, n: int) -> list[dict]:
+    if not isinstance(got, (list, tuple)):
+        fail(f"batch_gradients returned {type(got).__name__}, expected a list with one dict per batch.",
+             "Collect one {name: gradient} dict per batch in a list and return the list.")
+    if len(got) != n:
+        fail(f"batch_gradients returned {len(got)} item{'s' if len(got) != 1 else ''} for {n} batches; expected one dict per batch.")
+    for i, d in enumerate(got):
+        if not isinstance(d, dict):
+            fail(f"Item {i} of the list batch_gradients returned is a {type(d).__name__}, not a dict of gradients by name.")
+    return list(got)
+
+
+def _mode(training: bool) -> str:
+    return "training" if training else "evaluation"
+
+
+def mode(results: tuple[dict, dict], training: bool) -> tuple[dict, dict]:
+    return results[0][_mode(training)], results[1][_mode(training)]
+
+
+@check(5, "batch_gradients: one dict per batch, keyed by the names of the parameters that require grad")
+def test_batch_gradients_names(run):
+    got, want = mode(both(run, batch_grads), True)
+    dicts = _dicts(got["grads"], len(want["grads"]))
+    names = list(want["grads"][0])
+    for i, d in enumerate(dicts):
+        keys = list(d)
+        if sorted(map(str, keys)) == sorted(names):
+            continue
+        missing = [k for k in names if k not in keys]
+        extra = [k for k in keys if k not in names]
+        parts = ([f"unexpected {', '.join(repr(k) + (' (a frozen parameter: requires_grad=False)' if k == FROZEN else '') for k in extra)}"] if extra else []) \
+            + ([f"missing {', '.join(map(repr, missing))}"] if missing else [])
+        hint = ("Key each gradient by the name model.named_parameters() gives its parameter, for the parameters with "
+                "requires_grad=True only.")
+        if FROZEN in keys:
+            hint = ("Leave out parameters whose requires_grad is False (they have no gradient), and key each gradient by its "
+                    "own parameter's name: filter names and parameters together "
+                    "(for name, p in model.named_parameters(): if p.requires_grad: ...).")
+        fail(f"The dict for batch {i + 1} has the wrong keys: {'; '.join(parts)}. Expected {names}.", hint)
+
+
+@check(8, "batch_gradients: the first batch's gradients match the reference")
+def test_batch_gradients_first_batch(run):
+    for training in (True, False):
+        got, want = mode(both(run, batch_grads), training)
+        dicts = _dicts(got["grads"], len(want["grads"]))
+        expect_tensors(dicts[0], want["grads"][0], f"For the first batch, with the model handed over in {_mode(training)} mode, the gradient of",
+                       rtol=1e-4, atol=1e-6,
+                       hint="Differentiate loss_fn(model(inputs), targets) (the loss_fn you are given) with respect to every "
+                            "parameter that requires grad, with the model in the mode it was handed over in.")
+
+
+def _close(a: Any, b: torch.Tensor) -> bool:
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and bool(torch.allclose(a.double(), b.double(), rtol=1e-4, atol=1e-6))
+
+
+@check(8, "batch_gradients: nothing accumulates across batches")
+def test_batch_gradients_no_accumulation(run):
+    got, want = mode(both(run, batch_grads), True)
+    dicts, ref = _dicts(got["grads"], len(want["grads"])), want["grads"]
+    hint = "Each dict must hold the gradients of its own batch only."
+    running = {k: torch.zeros_like(v) for k, v in ref[0].items()}
+    for i, d in enumerate(dicts):
+        for k in running:
+            running[k] = running[k] + ref[i][k]
+        if i and all(_close(d.get(k), running[k]) for k in running):
+            batches = "1 and 2" if i == 1 else f"1 to {i + 1}"
+            hint = (f"The gradients for batch {i + 1} are those of batches {batches} added together: backward() adds into .grad. "
+                    "Clear the gradients before each batch (model.zero_grad()), or use torch.autograd.grad, which returns them instead.")
+            break
+    last = ref[-1]
+    if len(dicts) > 1 and all(_close(d.get(k), last[k]) for d in dicts[:-1] for k in last):
+        hint = ("Every dict holds the last batch's gradients: you stored the .grad tensors themselves, which the later "
+                "batches overwrote in place. Store a copy, p.grad.clone() (or use torch.autograd.grad).")
+    for i, (d, w) in enumerate(zip(dicts, ref)):
+        expect_tensors(d, w, f"For batch {i + 1} of {len(ref)}, the gradient of", rtol=1e-4, atol=1e-6, hint=hint)
+
+
+@check(7, "batch_gradients: each batch's gradients are tensors of their own")
+def test_batch_gradients_own_tensors(run):
+    got = learner(run, batch_grads)["training"]
+    _dicts(got["grads"], 3)
+    hint = ("Store a copy of each gradient, p.grad.clone() after backward(), or use torch.autograd.grad, which returns "
+            "new tensors; clearing .grad before the next batch does not make the stored tensors independent.")
+    if got["shared"]:
+        fail(f"The dicts of different batches hold the same tensor for {got['shared'][0]!r}: the later batches overwrote it, "
+             "so an earlier batch's gradient is gone.", hint)
+    if got["is_param_grad"]:
+        i, name = got["is_param_grad"][0]
+        fail(f"The gradient returned for {name!r} in batch {i + 1} is the model's own {name}.grad tensor: the next "
+             "backward() or zero_grad() by whoever uses the model would change it.", hint)
+
+
+@check(4, "batch_gradients: uses the model in the mode it was handed over in")
+def test_batch_gradients_mode(run):
+    for training in (False, True):
+        modes = learner(run, batch_grads)[_mode(training)]["training"]
+        if not modes:
+            fail("batch_gradients never ran a forward pass of the model.")
+        if any(mode != training for mode in modes):
+            fail(f"The model was handed over in {_mode(training)} mode, but batch_gradients ran forward passes in {_mode(not training)} mode.",
+                 "Use the model as it was handed over: do not call model.train() or model.eval() in batch_gradients "
+                 "(dropout and batch norm change the gradients).")
+
+
+# --------------------------------------------------------------------------- predict
+
+def prediction(m, device) -> dict:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 2)).to(device)
+    with torch.no_grad():  # running statistics far from a batch's own, so the two modes differ clearly
+        model[1].running_mean.fill_(0.5)
+        model[1].running_var.fill_(2.0)
+    model.train()  # handed over in training mode: predict must switch it
+    probe = ForwardProbe(model)
+    x = torch.randn(6, 4, generator=torch.Generator().manual_seed(8)).to(device)
+    out = m.predict(model, x)
+    return {"out": out, "requires_grad": getattr(out, "requires_grad", None),
+            "training": probe.field("training"), "grad": probe.field("grad_enabled")}
+
+
+@check(5, "predict: output matches the reference")
+def test_predict_output(run):
+    got, want = both(run, prediction)
+    hint = "Put the model in evaluation mode with model.eval() before the forward pass, then return model(x)."
+    if got["training"] and any(got["training"]):
+        hint = ("The model was in training mode, so dropout zeroed random units and batch norm used the batch's own statistics: "
+                "call model.eval() before the forward pass.")
+    expect_tensor(got["out"], want["out"], "The output of predict", hint=hint)
+
+
+@check(5, "predict: the model is in evaluation mode during the forward pass")
+def test_predict_eval_mode(run):
+    got = learner(run, prediction)
+    if not got["training"]:
+        fail("predict never ran a forward pass of the model.")
+    if any(got["training"]):
+        fail("The model was in training mode during predict's forward pass (it was handed over in training mode), "
+             "so dropout was active and batch norm used batch statistics.", "Call model.eval() before the forward pass.")
+
+
+@check(6, "predict: no gradient tracking during the forward pass")
+def test_predict_no_grad(run):
+    got = learner(run, prediction)
+    hint = "Run the forward pass inside `with torch.no_grad():` (or torch.inference_mode())."
+    if any(got["grad"]):
+        detached = " Calling .detach() on the output afterwards does not help: the graph was already built." if got["requires_grad"] is False else ""
+        fail(f"Gradient tracking was on during predict's forward pass, so autograd recorded a graph for nothing.{detached}", hint)
+    if got["requires_grad"]:
+        fail("predict's output has requires_grad=True: it is attached to an autograd graph.", hint)
+
+
+# --------------------------------------------------------------------------- Swish
+
+def swish_forward(m, device) -> list:
+    g = torch.Generator().manual_seed(9)
+    xs = [torch.linspace(-6, 6, 13), torch.randn(3, 4, generator=g) * 3, torch.randn(5, generator=g, dtype=torch.float64)]
+    return [m.Swish.apply(x.to(device)) for x in xs]
+
+
+FORWARD_LABELS = ["Swish.apply(x) for x = linspace(-6, 6, 13)", "Swish.apply(x) for x of shape (3, 4)", "Swish.apply(x) for x of shape (5,), float64"]
+
+
+def swish_backward(m, device) -> dict:
+    g = torch.Generator().manual_seed(10)
+    cases = []
+    for shape, dtype in (((13,), torch.float64), ((3, 4), torch.float32), ((6,), torch.float64)):
+        x = (torch.randn(shape, generator=g, dtype=dtype) * 3).to(device)
+        if shape == (13,):
+            x = torch.linspace(-6, 6, 13, dtype=dtype, device=device)
+        upstream = torch.randn(shape, generator=g, dtype=dtype).to(device)
+        leaf = x.clone().requires_grad_(True)
+        m.Swish.apply(leaf).backward(upstream)
+        cases.append({"x": x, "upstream": upstream, "grad": leaf.grad})
+    x64 = torch.randn(7, generator=g, dtype=torch.float64).to(device).requires_grad_(True)
+    ok = torch.autograd.gradcheck(m.Swish.apply, (x64,), raise_exception=False)
+    return {"cases": cases, "gradcheck": bool(ok)}
+
+
+@check(5, "Swish: forward computes x * sigmoid(x)")
+def test_swish_forward(run):
+    got, want = both(run, swish_forward)
+    for label, g, w in zip(FORWARD_LABELS, got, want):
+        expect_tensor(g, w, label, hint="forward returns x * torch.sigmoid(x), in x's dtype.")
+
+
+@check(7, "Swish: backward gives grad_output times the derivative of x * sigmoid(x)")
+def test_swish_backward(run):
+    got, want = both(run, swish_backward)
+    for i, (g, w) in enumerate(zip(got["cases"], want["cases"])):
+        x, up = w["x"], w["upstream"]
+        s = torch.sigmoid(x)
+        hint = "d/dx[x·s] = s + x·s·(1 − s) with s = sigmoid(x); backward returns grad_output times that (the chain rule)."
+        mine = g["grad"]
+        if isinstance(mine, torch.Tensor) and mine.shape == x.shape:
+            if _close(mine, up * s):
+                hint = ("You returned grad_output * sigmoid(x), as if x were a constant factor: x · sigmoid(x) is a product of two "
+                        "functions of x, so by the product rule its derivative is s + x·s·(1 − s) with s = sigmoid(x).")
+            elif _close(mine, s + x * s * (1 - s)) or _close(mine, s * (1 + x * (1 - s))):
+                hint = "The derivative is right but not multiplied by grad_output: backward must return grad_output * (s + x·s·(1 − s)) (the chain rule)."
+        label = f"x.grad after Swish.apply(x).backward(grad_output) for x of shape {tuple(x.shape)}, {x.dtype}"
+        if mine is None:
+            fail(f"{label} is None: no gradient reached x.", "backward must return a tensor: grad_output * (s + x·s·(1 − s)).")
+        expect_tensor(mine, w["grad"], label, rtol=1e-5, atol=1e-6, hint=hint)
+
+
+@check(5, "Swish: passes torch.autograd.gradcheck in float64")
+def test_swish_gradcheck(run):
+    got = learner(run, swish_backward)
+    if not got["gradcheck"]:
+        fail("torch.autograd.gradcheck failed: the gradient your backward returns does not match the slope of your forward "
+             "measured by finite differences (float64 inputs).",
+             "Check the derivative: d/dx[x·sigmoid(x)] = s + x·s·(1 − s) with s = sigmoid(x), multiplied by grad_output; "
+             "compute it in the dtype of x (no .float()).")
+
+
+# --------------------------------------------------------------------------- the reference's side, all at once
+
+SCENARIOS = [(cubic, ()), (gradients, ()), (batch_grads, ()), (prediction, ()),
+             (swish_forward, ()), (swish_backward, ())]
+
+
+def _key(scenario, args: tuple) -> str:
+    return f"{scenario.__name__}{args!r}"
+
+
+def reference_results(m, device) -> dict:
+    return {_key(scenario, args): scenario(m, device, *args) for scenario, args in SCENARIOS}

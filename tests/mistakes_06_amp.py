@@ -1,0 +1,77 @@
+"""06_amp: realistic mistakes, each failing the check that concerns it with a message naming the concept."""
+
+from __future__ import annotations
+
+
+DTYPE = '    return torch.float16 if device_type == "cuda" else torch.bfloat16'
+SCALER = '    return torch.amp.GradScaler(device_type, enabled=(device_type == "cuda"))'
+ZERO = "    optimizer.zero_grad()\n"
+AUTOCAST = """    with torch.autocast(device_type, dtype=autocast_dtype(device_type)):
+        out = model(inputs)
+        loss = criterion(out, targets)
+"""
+FORWARD = """    # Only the forward pass and the loss run under autocast: eligible ops (matmuls,
+    # convolutions) run in low precision, precision-sensitive ones (losses, softmax) in float32.
+    # backward() runs outside it and uses the same dtypes its forward ops did.
+""" + AUTOCAST + "\n"
+BACKWARD = "    scaler.scale(loss).backward()  # backward on loss * scale, so small gradients survive float16\n"
+STEP = "    scaler.step(optimizer)  # unscales the gradients; skips the step if any is inf or NaN\n"
+UPDATE = "    scaler.update()  # lowers the scale after a skipped step, raises it after a run of good ones\n"
+ONLY_AROUND_BACKWARD = """    out = model(inputs)
+    loss = criterion(out, targets)
+    with torch.autocast(device_type, dtype=autocast_dtype(device_type)):
+        scaler.scale(loss).backward()
+"""
+OLD_SCALERS = """    if device_type == "cuda":
+        return torch.cuda.amp.GradScaler()
+    return torch.cpu.amp.GradScaler(enabled=False)"""
+
+# (what the learner did, text in the reference, what they wrote instead, the check that must fail, words its message must hold)
+MISTAKES = [
+    ("float16 on every device", DTYPE, "    return torch.float16", "autocast_dtype_cpu", "expected torch.bfloat16"),
+    ("dtype names as strings", DTYPE, '    return "float16" if device_type == "cuda" else "bfloat16"', "autocast_dtype_cpu", "not a torch.dtype"),
+    ("bfloat16 on every device", DTYPE, "    return torch.bfloat16", "autocast_dtype_cuda", "expected torch.float16"),
+    ("GradScaler() without a device type", SCALER, '    return torch.amp.GradScaler(enabled=(device_type == "cuda"))',
+     "make_scaler_cpu", "without a device type means 'cuda'"),
+    ("GradScaler(device_type) without enabled=", SCALER, "    return torch.amp.GradScaler(device_type)", "make_scaler_cpu", "returned an enabled scaler"),
+    ("enabled whenever CUDA exists", SCALER, "    return torch.amp.GradScaler(device_type, enabled=torch.cuda.is_available())",
+     "make_scaler_cpu", "returned an enabled scaler"),
+    ("no scaler on the CPU", SCALER, '    return torch.amp.GradScaler("cuda") if device_type == "cuda" else None',
+     "make_scaler_cpu", "not a torch.amp.GradScaler"),
+    ("enabled flag inverted", SCALER, '    return torch.amp.GradScaler(device_type, enabled=(device_type == "cpu"))',
+     "make_scaler_cuda", "returned a disabled scaler"),
+    ("always a CPU scaler", SCALER, '    return torch.amp.GradScaler("cpu", enabled=(device_type == "cuda"))',
+     "make_scaler_cuda", "scaler for 'cpu' devices"),
+    ("autocast only around backward", AUTOCAST + "\n" + BACKWARD, ONLY_AROUND_BACKWARD, "amp_step_forward_autocast", "did not run under autocast"),
+    ("no autocast at all", AUTOCAST, "    out = model(inputs)\n    loss = criterion(out, targets)\n", "amp_step_forward_autocast",
+     "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):`"),
+    ("autocast hard-coded to cuda", "with torch.autocast(device_type,", 'with torch.autocast("cuda",', "amp_step_forward_autocast",
+     "entered for device type 'cuda'"),
+    ("float16 autocast on the CPU", "dtype=autocast_dtype(device_type)):", "dtype=torch.float16):", "amp_step_forward_autocast",
+     "should produce torch.bfloat16"),
+    ("loss outside the autocast block", "        loss = criterion(out, targets)\n", "    loss = criterion(out, targets)\n", "amp_step_loss_autocast",
+     "outside the autocast block"),
+    ("optimizer.step() instead of scaler.step()", STEP, "    optimizer.step()\n", "amp_step_scaler_order", "called directly"),
+    ("optimizer.step() besides scaler.step()", STEP, STEP + "    optimizer.step()\n", "amp_step_scaler_order", "stepped twice"),
+    ("loss.backward() without scaling", BACKWARD, "    loss.backward()\n", "amp_step_scaler_order", "scaler.scale(loss) was never called"),
+    ("scaled loss computed but not used", BACKWARD, "    scaler.scale(loss)\n    loss.backward()\n", "amp_step_scaler_order",
+     "did not run on the scaled loss"),
+    ("update before step", STEP + UPDATE, UPDATE + STEP, "amp_step_scaler_order", "scaler.update() → scaler.step(optimizer)"),
+    ("no scaler.update()", UPDATE, "", "amp_step_scaler_order", "scaler.update() was never called"),
+    ("own scaler inside the step", BACKWARD, "    scaler = torch.amp.GradScaler(device_type)\n" + BACKWARD, "amp_step_scaler_order", "of its own"),
+    ("no zero_grad", ZERO, "", "amp_step_clears_gradients", "optimizer.zero_grad()"),
+    ("optimizer.step() on scaled gradients", STEP, "    optimizer.step()\n", "amp_step_parameters", "does not unscale the gradients"),
+    ("zero_grad between backward and step", ZERO + FORWARD + BACKWARD, FORWARD + BACKWARD + ZERO, "amp_step_parameters", "did not change"),
+    ("optimizer.step() ignores inf gradients", STEP, "    optimizer.step()\n", "amp_step_skips_inf_step", "yet the step changed"),
+    ("no update: the scale never backs off", UPDATE, "", "amp_step_skips_inf_step", "update() is what lowers the scale"),
+    ("returns the loss tensor", "    return loss.item()", "    return loss", "amp_step_returns_loss", "Python float"),
+    ("returns the scaled loss", "    return loss.item()", "    return scaler.scale(loss).item()", "amp_step_returns_loss", "scaled loss"),
+    ("no step when the scaler is disabled", STEP, "    if scaler.is_enabled():\n        scaler.step(optimizer)\n", "amp_step_converges",
+     "the reference reaches"),
+    ("deprecated torch.cuda.amp / torch.cpu.amp scalers", SCALER, OLD_SCALERS, "current_amp_api", "torch.amp.GradScaler('cuda', args...)"),
+    ("deprecated torch.cpu.amp.autocast", "with torch.autocast(device_type, dtype=autocast_dtype(device_type)):",
+     "with torch.cpu.amp.autocast(dtype=autocast_dtype(device_type)):", "current_amp_api", "torch.amp.autocast('cpu', args...)"),
+    ("CUDA scaler disabled on a GPU", SCALER, "    return torch.amp.GradScaler(device_type, enabled=False)", "make_scaler_enabled_on_gpu",
+     "is_enabled() is False"),
+    ("bfloat16 autocast on a GPU", DTYPE, "    return torch.bfloat16", "amp_step_on_gpu", "expected torch.float16"),
+]

@@ -1,0 +1,27 @@
+# A correct submission in another style: a dict lookup for the dtype, torch.amp.autocast with
+# keyword arguments, zero_grad(set_to_none=False), float(loss) instead of loss.item().
+import torch
+
+_LOW_PRECISION = {"cuda": torch.float16, "cpu": torch.bfloat16}
+
+
+def autocast_dtype(device_type):
+    return _LOW_PRECISION.get(device_type, torch.bfloat16)
+
+
+def make_scaler(device_type):
+    return torch.amp.GradScaler(device=device_type, enabled=device_type == "cuda")
+
+
+def amp_train_step(model, batch, criterion, optimizer, scaler, device_type):
+    device = torch.device(device_type)
+    inputs, targets = (t.to(device, non_blocking=True) for t in batch)
+    optimizer.zero_grad(set_to_none=False)
+    with torch.amp.autocast(device_type=device_type, dtype=autocast_dtype(device_type)):
+        logits = model(inputs)
+        loss = criterion(logits, targets)
+    scaled = scaler.scale(loss)
+    scaled.backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return float(loss)
