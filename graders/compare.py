@@ -7,8 +7,9 @@ and, when the caller knows the likely cause, a hint in PyTorch terms.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Any, Mapping, NoReturn
+from typing import Any, Iterator, Mapping, NoReturn
 
 import torch
 
@@ -25,6 +26,19 @@ class CheckFailed(AssertionError):
 
 def fail(message: str, hint: str | None = None, details: str = "") -> NoReturn:
     raise CheckFailed(f"{message} {hint}" if hint else message, details)
+
+
+@contextlib.contextmanager
+def explained(known: list[tuple[str, str]]) -> Iterator[None]:
+    """Add a hint to a learner failure whose text matches a known PyTorch error: ``(pattern, hint)``."""
+    try:
+        yield
+    except CheckFailed as exc:
+        for pattern, hint in known:
+            if pattern in str(exc):
+                message = str(exc) if str(exc).endswith((".", "!", "?")) else f"{exc}."
+                fail(message, hint, exc.details)
+        raise
 
 
 def tolerance(dtype: torch.dtype) -> tuple[float, float]:

@@ -10,13 +10,12 @@ function reuses that function's cached results; ``noise`` does the same for
 
 from __future__ import annotations
 
-import contextlib
 import math
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import torch
 
-from graders.compare import CheckFailed, expect_equal, expect_tensor, fail
+from graders.compare import CheckFailed, explained, expect_equal, expect_tensor, fail
 from graders.plugin import check
 
 # --------------------------------------------------------------------------- inputs
@@ -178,7 +177,7 @@ def both(run, name: str) -> tuple[Any, Any]:
     """(learner's, reference's) results for ``name``: one child per function on the learner's side,
     so that each function's failure stays its own, and one child for all of the reference."""
     want = run.reference(reference_results)[name]
-    with explained():
+    with explained(KNOWN_ERRORS):
         got = run.learner(noise) if name == "noise" else run.learner(results, name)
     return got, want
 
@@ -195,19 +194,6 @@ KNOWN_ERRORS = [
 ]
 
 
-@contextlib.contextmanager
-def explained() -> Iterator[None]:
-    """Add a hint to a learner failure that is a known PyTorch error."""
-    try:
-        yield
-    except CheckFailed as exc:
-        for pattern, hint in KNOWN_ERRORS:
-            if pattern in str(exc):
-                message = str(exc) if str(exc).endswith((".", "!", "?")) else f"{exc}."
-                fail(message, hint, exc.details)
-        raise
-
-
 def compare_calls(run, name: str, hint: str | Callable[[Any, Any], str]) -> tuple[list, list]:
     """Every call's result must have the reference's shape, dtype, values and device."""
     got, want = both(run, name)
@@ -220,7 +206,7 @@ def compare_calls(run, name: str, hint: str | Callable[[Any, Any], str]) -> tupl
 
 
 def expect_view(run, name: str) -> None:
-    with explained():
+    with explained(KNOWN_ERRORS):
         got = run.learner(results, name)
     for (label, _), g in zip(CASES[name], got):
         if not isinstance(g["out"], torch.Tensor):

@@ -8,15 +8,14 @@ mode during forward passes, storage shared between returned gradients) as plain 
 
 from __future__ import annotations
 
-import contextlib
 import math
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from graders.compare import CheckFailed, expect_float, expect_tensor, expect_tensors, fail
+from graders.compare import explained, expect_float, expect_tensor, expect_tensors, fail
 from graders.plugin import check
 from graders.probes import ForwardProbe
 
@@ -34,29 +33,16 @@ KNOWN_ERRORS = [
 ]
 
 
-@contextlib.contextmanager
-def explained() -> Iterator[None]:
-    """Add a hint to a learner failure that is a known PyTorch error."""
-    try:
-        yield
-    except CheckFailed as exc:
-        for pattern, hint in KNOWN_ERRORS:
-            if pattern in str(exc):
-                message = str(exc) if str(exc).endswith((".", "!", "?")) else f"{exc}."
-                fail(message, hint, exc.details)
-        raise
-
-
 def both(run, scenario, *args) -> tuple[Any, Any]:
     """(learner's, reference's) results: one child per scenario on the learner's side, so that each
     function's failure stays its own, and one child for every scenario of the reference."""
     want = run.reference(reference_results)[_key(scenario, args)]
-    with explained():
+    with explained(KNOWN_ERRORS):
         return run.learner(scenario, *args), want
 
 
 def learner(run, scenario, *args) -> Any:
-    with explained():
+    with explained(KNOWN_ERRORS):
         return run.learner(scenario, *args)
 
 
