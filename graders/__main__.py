@@ -1,5 +1,5 @@
 """``python -m graders`` is ``grade``."""
 
-from graders.cli import main
+from graders.cli import entry
 
-main()
+entry()

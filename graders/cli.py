@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from graders import course, devices, formats, render, session
+from graders import bundle, course, devices, formats, render, session
 from graders.course import UsageError
 
 
@@ -23,7 +23,8 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
     return [course.resolve(p, None) for p in paths]
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(context_settings={"help_option_names": ["-h", "--help"]},
+               epilog="Also: grade gradescope-bundle OUT.zip [EXERCISE ...] (see grade gradescope-bundle --help).")
 @click.argument("paths", nargs=-1)
 @click.option("--all", "all_root", is_flag=False, flag_value="", default=None, metavar="[ROOT]",
               help="Grade every exercise under ROOT/exercises (default: this course).")
@@ -68,3 +69,29 @@ def main(paths, all_root, device, json_file, html_file, markdown_file, junit_fil
         click.echo(f"grade: {exc}", err=True)
         sys.exit(2)
     sys.exit(0 if report.max_score > 0 and report.percent >= min_score else 1)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("out", metavar="OUT.zip")
+@click.argument("exercise_ids", nargs=-1, metavar="[EXERCISE ...]")
+def gradescope_bundle(out: str, exercise_ids: tuple[str, ...]) -> None:
+    """Write OUT.zip, a Gradescope autograder for this course (default: every exercise)."""
+    try:
+        root = course.find_root(Path.cwd())
+        if root is None:
+            raise UsageError("no course found (a folder with pyproject.toml and graders/) above the current folder")
+        exercises = [course.load_exercise(root, e) for e in exercise_ids] or course.all_exercises(root)
+        count = bundle.gradescope_bundle(root, exercises, Path(out))
+    except (UsageError, OSError) as exc:
+        click.echo(f"grade gradescope-bundle: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"wrote {out}: {count} files, grading {', '.join(e.id for e in exercises)}. "
+               "Upload it as the autograder of a Gradescope programming assignment.")
+
+
+def entry() -> None:
+    """The ``grade`` console script: ``grade gradescope-bundle ...`` or ``grade PATH ...``."""
+    if sys.argv[1:2] == ["gradescope-bundle"]:
+        gradescope_bundle.main(sys.argv[2:], prog_name="grade gradescope-bundle")
+    else:
+        main()

@@ -15,7 +15,7 @@ from graders.report import Report
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def _environment(color: bool) -> jinja2.Environment:
+def environment(color: bool) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True, autoescape=False)
     env.filters["style"] = (lambda text, **kw: click.style(str(text), **kw)) if color else (lambda text, **kw: str(text))
     env.filters["num"] = lambda x: f"{x:g}" if isinstance(x, float) else str(x)
@@ -40,7 +40,7 @@ def summary_line(report: Report) -> str:
 
 
 def terminal(report: Report, color: bool = False) -> str:
-    template = _environment(color).get_template("terminal.txt.j2")
+    template = environment(color).get_template("terminal.txt.j2")
     return template.render(report=report, counts=counts(report), summary=summary_line(report))
 
 
