@@ -71,4 +71,4 @@ def test_run_autograder_grades_the_submission(tmp_path, layout):
 
 def test_grade_routes_the_subcommand():
     proc = subprocess.run([sys.executable, "-m", "graders", "gradescope-bundle", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert proc.returncode == 0 and "Usage: grade gradescope-bundle OUT.zip" in proc.stdout
+    assert proc.returncode == 0 and "Usage: grade gradescope-bundle [OPTIONS] OUT.zip" in proc.stdout
