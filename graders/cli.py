@@ -17,7 +17,7 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
         root = course.find_root(Path(all_root or "."))
         if root is None:
             raise UsageError(f"--all {all_root or '.'}: no course found (a folder with pyproject.toml and graders/)")
-        return [course.resolve(str(ex.stub_dir), root) for ex in course.all_exercises(root)] + [course.resolve(p, None) for p in paths]
+        return [course.resolve(os.path.relpath(ex.stub_dir), root) for ex in course.all_exercises(root)] + [course.resolve(p, None) for p in paths]
     if not paths:
         raise UsageError("nothing to grade: give a PATH (e.g. exercises/05_training) or --all")
     return [course.resolve(p, None) for p in paths]
@@ -45,15 +45,18 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
               help="Multiply every check's time limit (for slow machines).")
 @click.option("--memory-mb", type=click.IntRange(min=64), default=None,
               help="Memory limit of each check's process (default: the exercise's, 2048).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Exercises graded at the same time (default: the number of CPUs).")
 def main(paths, all_root, device, json_file, html_file, markdown_file, junit_file, gradescope_file, prairielearn_file,
-         classroom50_file, classroom, min_score, timeout_factor, memory_mb) -> None:
+         classroom50_file, classroom, min_score, timeout_factor, memory_mb, jobs) -> None:
     """Grade the PyTorch exercise implementation(s) at PATH against the reference."""
     reports = {"html": html_file, "markdown": markdown_file, "junit": junit_file, "gradescope": gradescope_file,
                "prairielearn": prairielearn_file, "classroom50": classroom50_file}
     try:
         formats.check_options(json_file, reports, classroom)
         targets = _targets(paths, all_root)
-        options = session.Options(device=devices.resolve(device), timeout_factor=timeout_factor, memory_mb=memory_mb)
+        options = session.Options(device=devices.resolve(device), timeout_factor=timeout_factor, memory_mb=memory_mb,
+                                  jobs=jobs or session.cpus())
     except UsageError as exc:
         click.echo(f"grade: {exc}", err=True)
         sys.exit(2)

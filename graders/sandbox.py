@@ -129,10 +129,10 @@ def _children() -> list[int]:
     return pids
 
 
-def reap_strays() -> None:
-    """Kill and reap every remaining child of this process (adopted orphans included)."""
+def reap_strays(keep: set[int] = frozenset()) -> None:
+    """Kill and reap every child of this process (adopted orphans included) but ``keep``."""
     for _ in range(100):
-        pids = _children()
+        pids = [pid for pid in _children() if pid not in keep]
         if not pids:
             return
         for pid in pids:

@@ -14,7 +14,7 @@ import select
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -29,13 +29,26 @@ class Options:
     timeout_factor: float = 1.0
     memory_mb: int | None = None
     checks: tuple[str, ...] = ()  # only these check ids (all when empty)
+    jobs: int = 1  # exercises graded at the same time
+
+
+def cpus() -> int:
+    """CPUs this process may use: the default number of exercises graded at once."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def grade(targets: list[Target], options: Options) -> Report:
     start = time.perf_counter()
     sandbox.warm_up()
-    results = [grade_exercise(t, options) for t in targets]
-    return Report(results, device=options.device, torch_version=torch.__version__, duration_s=time.perf_counter() - start)
+    sandbox.become_subreaper()  # sandboxes orphaned by a dead exercise process come back to us
+    runs = [_Run(t) for t in targets]
+    _drive(runs, options)
+    return Report([r.result() for r in runs], device=options.device, torch_version=torch.__version__,
+                  duration_s=time.perf_counter() - start)
+
+
+def grade_exercise(target: Target, options: Options) -> ExerciseResult:
+    return grade([target], options).exercises[0]
 
 
 def _pytest_args(target: Target, options: Options) -> list[str]:
@@ -79,76 +92,108 @@ def _run_pytest(target: Target, options: Options, channel: int, deselect: list[s
     os.write(channel, (json.dumps(outcome) + "\n").encode())
 
 
-def grade_exercise(target: Target, options: Options) -> ExerciseResult:
-    """Grade one exercise; if its pytest process dies, fail the check it was running and
-    start a fresh one for the checks that remain."""
-    ex = target.exercise
-    result = ExerciseResult(id=ex.id, title=ex.title, path=target.display_path)
-    checks: list[dict] | None = None
-    records: dict[str, dict] = {}
-    while True:
-        events, status = _attempt(target, options, deselect=list(records))
+@dataclass
+class _Run:
+    """One exercise's grading: possibly several pytest processes, if one of them dies."""
+
+    target: Target
+    checks: list[dict] | None = None  # as first collected
+    records: dict[str, dict] = field(default_factory=dict)  # nodeid -> the check's record
+    error: str | None = None
+    done: bool = False
+
+    def absorb(self, events: list[dict], status: int | None) -> None:
+        """Take one pytest process's events; if it died mid-way, fail the check it was in."""
         collected = next((e["checks"] for e in events if e.get("event") == "collected"), None)
         final = next((e for e in events if e.get("event") == "report"), None)
-        if checks is None:
+        if self.checks is None:
             if collected is None:
                 errors = "\n".join(final.get("collect_errors", [])) if final else ""
-                result.error = "grader error: the checks of this exercise could not be collected" + (f"\n{errors}" if errors else "")
-                return result
-            checks = collected
+                self.error = "grader error: the checks of this exercise could not be collected" + (f"\n{errors}" if errors else "")
+                self.checks, self.done = [], True
+                return
+            self.checks = collected
         if final:
-            records.update({k: v for k, v in final["tests"].items() if v})
-            load = final.get("exercises", {}).get(ex.id) or {}
-            result.error = load.get("load_error") or result.error
-            break
-        records.update({e["nodeid"]: e["record"] for e in events if e.get("event") == "result"})
-        started = [e["nodeid"] for e in events if e.get("event") == "start" and e["nodeid"] not in records]
+            self.records.update({k: v for k, v in final["tests"].items() if v})
+            self.error = (final.get("exercises", {}).get(self.target.exercise.id) or {}).get("load_error") or self.error
+            self.done = True
+            return
+        self.records.update({e["nodeid"]: e["record"] for e in events if e.get("event") == "result"})
+        started = [e["nodeid"] for e in events if e.get("event") == "start" and e["nodeid"] not in self.records]
         if not started:  # died outside any check: nothing left to learn by retrying
-            break
-        crashed = next(c for c in checks if c["nodeid"] == started[-1])
-        records[crashed["nodeid"]] = {**crashed, "status": "failed",
-                                      "message": f"Grading stopped during this check: {_death_reason(status)}. Does your code kill processes or exit?"}
-    for check in checks:
-        rec = records.get(check["nodeid"]) or {**check, "status": "error", "message": "grader error: this check produced no result."}
-        result.checks.append(CheckResult(
-            id=rec["id"], name=rec["name"], status=rec["status"], points=rec["points"], message=rec["message"],
-            duration_s=rec.get("duration_s", 0.0), details=rec.get("details", ""), output=rec.get("output", ""),
-        ))
-    return result
+            self.done = True
+            return
+        crashed = next(c for c in self.checks if c["nodeid"] == started[-1])
+        self.records[crashed["nodeid"]] = {**crashed, "status": "failed",
+                                           "message": f"Grading stopped during this check: {_death_reason(status)}. Does your code kill processes or exit?"}
+
+    def result(self) -> ExerciseResult:
+        ex = self.target.exercise
+        result = ExerciseResult(id=ex.id, title=ex.title, path=self.target.display_path, error=self.error)
+        for check in self.checks or []:
+            rec = self.records.get(check["nodeid"]) or {**check, "status": "error", "message": "grader error: this check produced no result."}
+            result.checks.append(CheckResult(
+                id=rec["id"], name=rec["name"], status=rec["status"], points=rec["points"], message=rec["message"],
+                duration_s=rec.get("duration_s", 0.0), details=rec.get("details", ""), output=rec.get("output", ""),
+            ))
+        return result
 
 
-def _attempt(target: Target, options: Options, deselect: list[str]) -> tuple[list[dict], int | None]:
+@dataclass
+class _Process:
+    run: _Run
+    pid: int
+    fd: int
+    deadline: float
+    buffer: bytes = b""
+
+
+def _start(run: _Run, options: Options) -> _Process:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read_fd)
-            _run_pytest(target, options, write_fd, deselect)
+            _run_pytest(run.target, options, write_fd, deselect=list(run.records))
         finally:
             os._exit(0)
     os.close(write_fd)
-    return _collect(pid, read_fd, deadline=time.monotonic() + 600 * options.timeout_factor)
+    return _Process(run, pid, read_fd, deadline=time.monotonic() + 600 * options.timeout_factor)
 
 
-def _collect(pid: int, fd: int, deadline: float) -> tuple[list[dict], int | None]:
-    """Read the child's event lines until it exits (None as status if it overran)."""
-    buffer = b""
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            status = None
-            break
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if ready:
+def _drive(runs: list[_Run], options: Options) -> None:
+    """Grade the runs, ``options.jobs`` exercise processes at a time, until each is done."""
+    waiting, active = list(runs), {}
+    while waiting or active:
+        while waiting and len(active) < options.jobs:
+            proc = _start(waiting.pop(0), options)
+            active[proc.fd] = proc
+        timeout = max(0.0, min(p.deadline for p in active.values()) - time.monotonic())
+        ready, _, _ = select.select(list(active), [], [], timeout)
+        for fd in ready:
             data = os.read(fd, 1 << 20)
             if data:
-                buffer += data
-                continue
-        _, status = os.waitpid(pid, 0)
-        break
-    os.close(fd)
+                active[fd].buffer += data
+            else:  # EOF: the process is exiting
+                proc = active.pop(fd)
+                _finish(proc, os.waitpid(proc.pid, 0)[1], active, waiting)
+        for fd, proc in list(active.items()):
+            if time.monotonic() >= proc.deadline:
+                os.kill(proc.pid, signal.SIGKILL)
+                os.waitpid(proc.pid, 0)
+                del active[fd]
+                _finish(proc, None, active, waiting)
+
+
+def _finish(proc: _Process, status: int | None, active: dict[int, _Process], waiting: list[_Run]) -> None:
+    os.close(proc.fd)
+    proc.run.absorb(_events(proc.buffer), status)
+    sandbox.reap_strays(keep={p.pid for p in active.values()})
+    if not proc.run.done:
+        waiting.insert(0, proc.run)  # a fresh process for the checks that remain
+
+
+def _events(buffer: bytes) -> list[dict]:
     events = []
     for line in buffer.split(b"\n"):
         try:
@@ -157,7 +202,7 @@ def _collect(pid: int, fd: int, deadline: float) -> tuple[list[dict], int | None
             continue
         if isinstance(event, dict):
             events.append(event)
-    return events, status
+    return events
 
 
 def _death_reason(status: int | None) -> str:
