@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from graders import bundle, course, devices, formats, render, session
+from graders import bundle, course, devices, formats, render, sandbox, session
 from graders.course import UsageError
 
 
@@ -53,13 +53,14 @@ def main(paths, all_root, device, json_file, html_file, markdown_file, junit_fil
     reports = {"html": html_file, "markdown": markdown_file, "junit": junit_file, "gradescope": gradescope_file,
                "prairielearn": prairielearn_file, "classroom50": classroom50_file}
     try:
-        formats.check_options(json_file, reports, classroom)
+        formats.check_options(json_file, reports, classroom, os.environ)
         targets = _targets(paths, all_root)
         options = session.Options(device=devices.resolve(device), timeout_factor=timeout_factor, memory_mb=memory_mb,
                                   jobs=jobs or session.cpus())
     except UsageError as exc:
         click.echo(f"grade: {exc}", err=True)
         sys.exit(2)
+    sandbox.become_subreaper()  # what a killed exercise process leaves behind comes back to us, to be reaped
     report = session.grade(targets, options)
     to_stderr = formats.stdout_taken(json_file, reports, classroom, os.environ)
     stream = sys.stderr if to_stderr else sys.stdout

@@ -537,21 +537,23 @@ RENDERERS = {
 }
 
 
-def check_options(json_file: str | None, files: Mapping[str, str | None], classroom: bool) -> None:
+def _stdout_claims(json_file: str | None, files: Mapping[str, str | None], classroom: bool, env: Mapping[str, str]) -> list[str]:
+    """The options that want standard output, as the user would write them."""
+    claims = (["--json"] if json_file == "-" else []) + [f"--{name}" for name, path in files.items() if path == "-"]
+    return claims + (["--classroom"] if classroom and not env.get("GITHUB_OUTPUT") else [])
+
+
+def check_options(json_file: str | None, files: Mapping[str, str | None], classroom: bool, env: Mapping[str, str]) -> None:
     """Refuse, before grading, what cannot work (raises :class:`UsageError`): standard output
     carries one report and nothing else."""
-    dash = [f"--{name}" for name, path in files.items() if path == "-"]
-    if json_file == "-":
-        dash.insert(0, "--json")
-    if classroom and dash:
-        raise UsageError(f"{dash[0]} - and --classroom both want standard output; write the {dash[0][2:]} report to a file")
-    if len(dash) > 1:
-        raise UsageError(f"only one report can go to standard output ('-'), not {' and '.join(dash)}")
+    claims = _stdout_claims(json_file, files, classroom, env)
+    if len(claims) > 1:
+        raise UsageError(f"only one report can go to standard output, not {' and '.join(claims)}; write the others to files")
 
 
 def stdout_taken(json_file: str | None, files: Mapping[str, str | None], classroom: bool, env: Mapping[str, str]) -> bool:
     """Whether a report goes to standard output (the terminal report then goes to stderr)."""
-    return json_file == "-" or any(p == "-" for p in files.values()) or (classroom and not env.get("GITHUB_OUTPUT"))
+    return bool(_stdout_claims(json_file, files, classroom, env))
 
 
 def _append(path: str, text: str) -> None:

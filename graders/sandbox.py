@@ -21,6 +21,7 @@ import io
 import os
 import pwd
 import random
+import re
 import resource
 import select
 import signal
@@ -38,6 +39,8 @@ from graders import wire
 from graders.loader import LoadError
 
 _PR_SET_CHILD_SUBREAPER = 36
+# TypeErrors that mean a learner function's signature does not fit the exercise's call
+_BAD_CALL = re.compile(r"\(\) (got an unexpected keyword argument|missing \d+ required|takes \d+ positional|takes from \d+ to \d+ positional|got multiple values)")
 try:
     _NOBODY = pwd.getpwnam("nobody").pw_uid
 except KeyError:
@@ -74,15 +77,12 @@ class Outcome:
 
 
 def warm_up() -> None:
-    """Pay for imports once, before forking: torch, the optimizer stack (torch._dynamo), pytest."""
+    """Pay for imports once, before forking: torch and the optimizer stack (torch._dynamo)."""
     torch.set_num_threads(1)  # a forked child of a multi-threaded parent can deadlock in OpenMP
     model = torch.nn.Linear(2, 2)
     opt = torch.optim.AdamW(model.parameters())
     model(torch.ones(1, 2)).sum().backward()
     opt.step()
-    import pytest  # noqa: F401
-    import pytest_jsonreport.plugin  # noqa: F401
-
     gc.freeze()  # children inherit the heap; stop their collectors from walking it
 
 
@@ -219,7 +219,7 @@ def _describe(exc: BaseException, learner_file: str | None) -> dict[str, str]:
     name = type(exc).__name__
     if isinstance(exc, (SystemExit, KeyboardInterrupt)):
         return {"kind": "exception", "message": f"{where} raised {name} (code must return a result, not exit).", "traceback": tb}
-    if not mine and isinstance(exc, TypeError) and "argument" in text:
+    if not mine and isinstance(exc, TypeError) and _BAD_CALL.search(text):
         return {"kind": "exception", "message": f"your function cannot be called the way the exercise calls it ({text}): check its parameters against the signature the exercise gives.", "traceback": tb}
     if not mine:
         detail = f"{name}: {text}" if text else name
@@ -301,10 +301,19 @@ def _supervise(pid: int, out_r: int, deadline: float, cap: int) -> tuple[bytes, 
 
 
 def _kill_group(pid: int) -> None:
+    """Kill the child and its process group (which the child itself may have left)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def signal_name(sig: int) -> str:
     try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        return signal.Signals(sig).name
+    except ValueError:  # real-time and other unnamed signals
+        return f"signal {sig}"
 
 
 def _read_result(path: str, status: int, output: str, duration: float, limits: Limits) -> Outcome:
@@ -328,7 +337,7 @@ def _death(status: int, limits: Limits) -> Failure:
         sig = os.WTERMSIG(status)
         if sig == signal.SIGXFSZ:
             return Failure("crash", f"your code wrote more than {limits.file_bytes // 2**20} MiB to a file and was stopped.")
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        name = signal_name(sig)
         return Failure("crash", f"the process running your code was killed by {name} (a crash, or the memory limit of {limits.memory_mb} MiB).")
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
     return Failure("crash", f"your code ended the process (exit status {code}) before returning: do not call sys.exit() or os._exit().")

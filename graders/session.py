@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import pytest_jsonreport.plugin  # noqa: F401 - imported once, before forking
 import torch
 
 from graders import plugin, sandbox
@@ -40,7 +41,6 @@ def cpus() -> int:
 def grade(targets: list[Target], options: Options) -> Report:
     start = time.perf_counter()
     sandbox.warm_up()
-    sandbox.become_subreaper()  # sandboxes orphaned by a dead exercise process come back to us
     runs = [_Run(t) for t in targets]
     _drive(runs, options)
     return Report([r.result() for r in runs], device=options.device, torch_version=torch.__version__,
@@ -77,7 +77,7 @@ def _run_pytest(target: Target, options: Options, channel: int, deselect: list[s
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    sys.stdout = sys.stderr = open(os.devnull, "w")  # pytest's own chatter goes nowhere
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # also when sys.stdout is not fd 1 (pytest capturing us)
     plugin.CHANNEL = channel
     json_report = JSONReport()
     args = _pytest_args(target, options) + [f"--deselect={nodeid}" for nodeid in deselect]
@@ -209,5 +209,5 @@ def _death_reason(status: int | None) -> str:
     if status is None:
         return "the exercise ran out of time"
     if os.WIFSIGNALED(status):
-        return f"the grading process was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+        return f"the grading process was killed by {sandbox.signal_name(os.WTERMSIG(status))}"
     return f"the grading process exited with status {os.WEXITSTATUS(status)}"

@@ -175,3 +175,52 @@ def test_printed_fake_results_are_just_output(tmp_path):
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and report["score"] < 100
     assert not any(line.startswith(("Points", "{\"score\"")) for line in proc.stdout.splitlines())  # only inside JSON strings
+
+
+@pytest.mark.parametrize("sig", ["signal.SIGKILL", "40"])  # 40: a real-time signal, which has no name
+def test_killing_the_grading_process_fails_one_check_and_the_rest_still_run(tmp_path, sig):
+    marker = f"torchgrade-orphan-{sig.replace('.', '')}"
+    folder = tmp_path / "05_training"
+    folder.mkdir()
+    body = (f"    import os, signal, subprocess, time\n"
+            f"    subprocess.Popen(['sleep', '300', '{marker}'], start_new_session=True)\n"
+            f"    os.kill(os.getppid(), {sig})\n    time.sleep(60)")
+    (folder / "training.py").write_text(with_train_step(body))
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "graders", str(folder), "--json", "-"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    elapsed = time.monotonic() - start
+    import json
+
+    checks = {c["id"]: c for c in json.loads(proc.stdout)["exercises"][0]["checks"]}
+    if "PermissionError" in checks["train_step_updates_parameters"]["message"]:  # learner code ran as nobody
+        assert checks["evaluate_accuracy"]["status"] == "passed"
+        return
+    assert "Grading stopped during this check" in checks["train_step_updates_parameters"]["message"]
+    assert all(checks[c]["status"] == "failed" for c in TRAIN_STEP_CHECKS)
+    assert checks["evaluate_accuracy"]["status"] == "passed" and checks["evaluate_no_grad"]["status"] == "passed"
+    assert elapsed < 90 and strays(marker) == []
+
+
+def test_leaving_its_process_group_does_not_escape_the_time_limit(grade_text):
+    body = "    import os\n    os.setpgid(0, os.getpgid(os.getppid()))\n    while True:\n        pass"
+    result, elapsed = grade_train_step(grade_text, body, timeout_factor=0.1)
+    assert_only_train_step_fails(result, "timed out after 1 s")
+    assert elapsed < 15
+
+
+def test_a_wrong_signature_is_named_as_such(grade_text):
+    text = reference_text("05_training").replace(
+        "def train_step(model, batch, criterion, optimizer, max_grad_norm: float = 1.0, device=\"cpu\") -> float:",
+        "def train_step(model, batch, criterion, optimizer) -> float:")
+    result = grade_text("05_training", text, "train_step_returns_loss")
+    assert "cannot be called the way the exercise calls it" in check(result, "train_step_returns_loss").message
+
+
+def test_a_check_with_a_longer_limit_reruns_a_scenario_that_timed_out(grade_text):
+    """fit_history (1 s here) times out on a slow fit; fit_converges (2 s) must not inherit that."""
+    text = reference_text("05_training").replace(
+        "    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)",
+        "    import time\n    time.sleep(1.3)\n    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)")
+    result = grade_text("05_training", text, "fit_history", "fit_converges", timeout_factor=0.1)
+    assert "timed out after 1 s" in check(result, "fit_history").message
+    assert check(result, "fit_converges").status == "passed"
