@@ -178,11 +178,8 @@ def bar_chart(report: Report) -> dict:
 
 
 def line_chart(curve: Mapping, width: int = 420, height: int = 220) -> dict:
-    """Geometry of one curve chart: ``{"title", "series": {label: [y0, y1, …]}, "x_label"?, "y_label"?}``.
-
-    This is the hook for learner-vs-reference loss/accuracy curves: the report model carries
-    no curve data yet; when it does, pass ``html(report, curves={exercise_id: [curve, …]})``.
-    """
+    """Geometry of one curve chart: ``{"title", "series": {label: [y0, y1, …]}, "x_label"?, "y_label"?}``,
+    as checks attach them (``CheckResult.plots``)."""
     series = {str(k): [float(v) for v in vals] for k, vals in curve.get("series", {}).items()}
     values = [v for vals in series.values() for v in vals if math.isfinite(v)]
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
@@ -221,11 +218,11 @@ def grader_fault(ex: ExerciseResult) -> bool:
     return ex.error is not None and ex.error.startswith("grader error")
 
 
-def html(report: Report, curves: Mapping[str, list] | None = None) -> str:
+def html(report: Report) -> str:
     """One self-contained page: inline CSS and SVG, no scripts, no external requests."""
     counts = render.counts(report)
     todo = [(ex, c) for ex in report.exercises for c in ex.checks if c.status in ("failed", "error")]
-    charts = {ex_id: [line_chart(c) for c in cs] for ex_id, cs in (curves or {}).items()}
+    charts = {ex.id: [line_chart(p) for c in ex.checks for p in c.plots] for ex in report.exercises}
     ring = 2 * math.pi * 52
     return _html_env().get_template("report.html.j2").render(
         report=report, counts=counts, todo=todo, chart=bar_chart(report), curves=charts,

@@ -56,6 +56,7 @@ class CheckRecord:
     details: str = ""
     output: str = ""
     duration_s: float = 0.0
+    plots: list[dict] = field(default_factory=list)  # learner-vs-reference curves for the reports
 
     def settle(self, status: str, message: str, details: str = "") -> None:
         if self.status == "passed":  # the first problem is the one to report
@@ -130,6 +131,13 @@ class Runner:
         if not out.ok:
             raise CheckFailed(out.failure.message, out.failure.traceback)
         return out.value
+
+    def plot(self, title: str, series: dict[str, list], x_label: str = "epoch", y_label: str = "") -> None:
+        """Attach a curve chart (e.g. the learner's and the reference's accuracy per epoch) to this check's report."""
+        clean = {name: [float(v) for v in values] for name, values in series.items()
+                 if isinstance(values, (list, tuple)) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)}
+        if clean:
+            self.record.plots.append({"title": title, "series": clean, "x_label": x_label, "y_label": y_label})
 
     def reference(self, scenario: Callable, *args: Any) -> Any:
         out = self.state.outcome("reference", scenario, args, self.limits)

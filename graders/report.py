@@ -25,6 +25,7 @@ class CheckResult:
     duration_s: float = 0.0
     details: str = ""  # the learner's traceback, when there is one
     output: str = ""  # what the learner's code printed during this check
+    plots: list[dict] = field(default_factory=list)  # {"title", "series": {label: [y, ...]}, "x_label", "y_label"}
 
     @property
     def score(self) -> float | int:
@@ -45,6 +46,7 @@ class CheckResult:
             "duration_s": round(self.duration_s, 3),
             "details": self.details,
             "output": self.output,
+            "plots": self.plots,
         }
 
 

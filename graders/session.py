@@ -135,6 +135,7 @@ class _Run:
             result.checks.append(CheckResult(
                 id=rec["id"], name=rec["name"], status=rec["status"], points=rec["points"], message=rec["message"],
                 duration_s=rec.get("duration_s", 0.0), details=rec.get("details", ""), output=rec.get("output", ""),
+                plots=rec.get("plots", []),
             ))
         return result
 

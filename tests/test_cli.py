@@ -85,3 +85,12 @@ def test_all_grades_every_exercise_of_the_course(tmp_path):
     ids = sorted(p.name for p in (ROOT / "graders").iterdir() if (p / "exercise.toml").exists())
     assert [e["id"] for e in report["exercises"]] == ids
     assert result.exit_code == 0 and report["score"] == 0
+
+
+def test_convergence_checks_carry_learner_and_reference_curves(tmp_path):
+    out = tmp_path / "r.json"
+    grade("reference/05_training", "--json", str(out))
+    checks = {c["id"]: c for c in json.loads(out.read_text())["exercises"][0]["checks"]}
+    (plot,) = checks["fit_converges"]["plots"]
+    assert set(plot["series"]) == {"your code", "reference"} and len(plot["series"]["reference"]) == 4
+    assert plot["series"]["your code"] == plot["series"]["reference"]

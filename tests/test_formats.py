@@ -35,6 +35,8 @@ TRACEBACK = (
     'Traceback (most recent call last):\n  File "exercises/05_training/training.py", line 12, in train_step\n'
     "    loss.backward()\nRuntimeError: element 0 of tensors does not require grad <script>alert(1)</script>\n"
 )
+CURVE = {"title": "Validation accuracy", "series": {"your code": [0.4, 0.7, 0.8], "reference": [0.4, 0.8, 0.95]},
+         "x_label": "epoch", "y_label": "accuracy"}
 LOAD_ERROR = "amp.py has a syntax error on line 3: invalid syntax"
 LOAD_TRACE = '  File "amp.py", line 3\n    def f(:\n          ^\nSyntaxError: invalid syntax\n'
 
@@ -48,7 +50,7 @@ def training() -> E:
           duration_s=0.08, output="epoch 1 loss 0.93\n<b>bold</b> ``` ]]> \x1b[31mred\x1b[0m \x00 \x07 nul\n"),
         C("moves_batch", "train_step: moves the batch to the device", "skipped", 5,
           message="needs CUDA: this check only means something on a GPU, and grading runs on the CPU"),
-        C("fit_small", "fit: a tenth of a point", "passed", 0.1, duration_s=0.01),
+        C("fit_small", "fit: a tenth of a point", "passed", 0.1, duration_s=0.01, plots=[CURVE]),
         C("fit_smaller", "fit: two tenths of a point", "passed", 0.2, duration_s=0.01),
         C("eval_mode", "evaluate: the model is in evaluation mode", "failed", 5,
           message="Your code raised RuntimeError: element 0 of tensors does not require grad <script>alert(1)</script>",
@@ -373,10 +375,9 @@ def test_html_is_well_formed_self_contained_and_escaped():
     assert "10.3" in page and "40.3" in page
 
 
-def test_html_has_a_hook_for_learning_curves():
-    curves = {"05_training": [{"title": "Training loss", "series": {"your code": [1.0, 0.8, 0.7], "reference": [1.0, 0.6, 0.4]}}]}
-    page = formats.html(sample(training()), curves=curves)
-    assert page.count("<polyline") == 2 and "Training loss" in page
+def test_html_draws_the_curves_checks_attach():
+    page = formats.html(sample(training()))
+    assert page.count("<polyline") == 2 and "Validation accuracy" in page
     assert parse_html(page).problems == []
     chart = formats.line_chart({"title": "<t>", "series": {"a": [1.0, float("nan"), 3.0], "b": [2.0]}})
     assert chart["lines"][0]["points"].count(",") == 2
@@ -532,9 +533,8 @@ def test_classroom_workflow_has_the_github_classroom_shape():
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (CI: apt-get install chromium)")
 def test_html_report_renders_in_headless_chromium(tmp_path):
-    curves = {"05_training": [{"title": "Training loss", "series": {"your code": [1.0, 0.8, 0.7], "reference": [1.0, 0.6, 0.4]}}]}
     page = tmp_path / "report.html"
-    page.write_text(formats.html(sample(training(), unloadable(), uncollected()), curves=curves), encoding="utf-8")
+    page.write_text(formats.html(sample(training(), unloadable(), uncollected())), encoding="utf-8")
     shot = ROOT / "artifacts" / "report.png"
     shot.parent.mkdir(exist_ok=True)
     shot.unlink(missing_ok=True)

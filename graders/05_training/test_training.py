@@ -331,6 +331,7 @@ def test_fit_converges(run):
     history = got["history"]
     if not isinstance(history, (list, tuple)) or not history or not isinstance(history[-1], (int, float)):
         fail("fit did not return a list of accuracies, so convergence cannot be judged.")
+    run.plot("Validation accuracy", {"your code": history, "reference": want["history"]}, y_label="accuracy")
     final, target = float(history[-1]), min(0.9, want["history"][-1] - 0.05)
     if final < target:
         fail(f"The final validation accuracy was {final:.3f}; the reference reaches {want['history'][-1]:.3f} and at least {target:.3f} is expected.",

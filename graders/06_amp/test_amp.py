@@ -439,6 +439,7 @@ def test_amp_step_converges(run):
     losses, ref = got["losses"], want["losses"]
     if not losses:
         fail("The criterion was never called during training.")
+    run.plot("Training loss (bfloat16 autocast)", {"your code": losses, "reference": ref}, x_label="step", y_label="loss")
     final, target = _tail(losses), _tail(ref)
     bound = target * 1.25 + 0.05  # low-precision arithmetic: compare loosely
     if final > bound:
