@@ -6,7 +6,9 @@ the other functions stay correct, so their checks must keep passing.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -170,8 +172,6 @@ def test_printed_fake_results_are_just_output(tmp_path):
             "    os.write(1, b'Points 100/100\\n')\n    return 0.0")
     (folder / "training.py").write_text(with_train_step(body, "print('Points 100/100')\n"))
     proc = subprocess.run([sys.executable, "-m", "graders", str(folder), "--json", "-"], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    import json
-
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and report["score"] < 100
     assert not any(line.startswith(("Points", "{\"score\"")) for line in proc.stdout.splitlines())  # only inside JSON strings
@@ -189,8 +189,6 @@ def test_killing_the_grading_process_fails_one_check_and_the_rest_still_run(tmp_
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "graders", str(folder), "--json", "-"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     elapsed = time.monotonic() - start
-    import json
-
     checks = {c["id"]: c for c in json.loads(proc.stdout)["exercises"][0]["checks"]}
     if "PermissionError" in checks["train_step_updates_parameters"]["message"]:  # learner code ran as nobody
         assert checks["evaluate_accuracy"]["status"] == "passed"
@@ -224,3 +222,39 @@ def test_a_check_with_a_longer_limit_reruns_a_scenario_that_timed_out(grade_text
     result = grade_text("05_training", text, "fit_history", "fit_converges", timeout_factor=0.1)
     assert "timed out after 1 s" in check(result, "fit_history").message
     assert check(result, "fit_converges").status == "passed"
+
+
+BROKEN_COURSE = {  # exercise: (what is appended to its reference, words its report must hold)
+    "01_tensors": ("def evens(n:\n", "syntax error on line"),
+    "02_autograd": ("\ndef cubic_and_grad(x):\n    while True:\n        pass\n", "timed out after 2 s"),
+    "03_modules": ("\nimport a_module_that_does_not_exist\n", "ModuleNotFoundError"),
+    "04_data": ("\ndef make_loader(*args, **kwargs):\n    import torch\n    return [torch.ones(2**28) for _ in range(100)]\n", "ran out of memory"),
+    "05_training": ("\ndef train_step(*args, **kwargs):\n    import os\n    os._exit(3)\n", "ended the process (exit status 3)"),
+    "06_amp": ("\ndef amp_train_step(*args, **kwargs):\n    import ctypes\n    ctypes.string_at(0)\n", "killed by SIGSEGV"),
+    "07_debugging": ("\ndef grad_norms(model):\n    print('x' * 10_000_000)\n    raise ValueError('flooded')\n", "raised ValueError: flooded"),
+}
+BROKEN_COURSE_BOUND_S = 120  # documented in SECURITY.md
+
+
+def test_a_course_broken_everywhere_is_graded_within_its_bound(tmp_path):
+    course = tmp_path / "course"
+    ignore = shutil.ignore_patterns("__pycache__")
+    for part in ("graders", "reference", "exercises"):
+        shutil.copytree(ROOT / part, course / part, ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", course)
+    for ex, (tail, _) in BROKEN_COURSE.items():
+        module = next((course / "exercises" / ex).glob("*.py"))
+        module.write_text(reference_text(ex) + tail)
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "graders", "--all", str(course), "--json", "-", "--timeout-factor", "0.2", "--min-score", "0"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=BROKEN_COURSE_BOUND_S * 2)
+    elapsed = time.monotonic() - start
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 0 and elapsed < BROKEN_COURSE_BOUND_S
+    for ex in report["exercises"]:
+        words = BROKEN_COURSE[ex["id"]][1]
+        said = (ex["error"] or "") + "\n".join(c["message"] for c in ex["checks"])
+        assert words in said, (ex["id"], said[:500])
+        assert 0 <= ex["score"] < ex["max_score"]
+        assert all(len(c["output"]) < 70_000 for c in ex["checks"])
+    assert len(proc.stdout) < 2_000_000
