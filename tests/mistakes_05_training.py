@@ -5,6 +5,11 @@ from __future__ import annotations
 
 STEP = "    nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)  # after backward, before step\n"
 ZERO = "    optimizer.zero_grad()  # gradients accumulate in .grad unless cleared\n"
+EVAL_HEAD = '''@torch.no_grad()  # no graph: evaluation needs no gradients
+def evaluate(model, loader: DataLoader, device="cpu") -> float:
+    """Accuracy of the argmax predictions over every sample of ``loader``."""
+    model.eval()
+'''
 FIT_LOOP = """    for _ in range(epochs):
         train_one_epoch(model, train_loader, criterion, optimizer, max_grad_norm=1.0, device=device)
         scheduler.step()  # once per epoch: T_max counts epochs
@@ -34,6 +39,17 @@ MISTAKES = [
     ("sum instead of mean", "    return sum(losses) / len(losses)", "    return sum(losses)", "train_one_epoch_mean_loss", "sum of the batch losses"),
     ("own optimizer in train_one_epoch", "    model.train()  # dropout", "    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)\n    model.train()  # dropout",
      "train_one_epoch_parameters", "with the given optimizer"),
+    ("criterion ignored in train_one_epoch", "train_step(model, batch, criterion, optimizer, max_grad_norm, device)",
+     "train_step(model, batch, nn.CrossEntropyLoss(), optimizer, max_grad_norm, device)", "train_one_epoch_parameters", "was never called"),
+    ("max_grad_norm not passed on", "train_step(model, batch, criterion, optimizer, max_grad_norm, device)",
+     "train_step(model, batch, criterion, optimizer, device=device)", "train_one_epoch_parameters", "Pass max_grad_norm on"),
+    ("evaluate switches to training mode at the end", "    return correct / total", "    model.train()\n    return correct / total",
+     "evaluate_eval_mode", "do not call model.train() unconditionally"),
+    ("evaluate leaves gradient tracking off", EVAL_HEAD, EVAL_HEAD.replace("@torch.no_grad()  # no graph: evaluation needs no gradients\n", "")
+     .replace("    model.eval()", "    torch.set_grad_enabled(False)\n    model.eval()"), "evaluate_no_grad", "still off after evaluate returned"),
+    ("scheduler stepped before the epoch", FIT_LOOP,
+     "    for _ in range(epochs):\n        scheduler.step()\n        train_one_epoch(model, train_loader, criterion, optimizer, max_grad_norm=1.0, device=device)\n",
+     "fit_optimizer", "after each epoch's training, not before it"),
     ("no model.eval()", "    model.eval()\n", "", "evaluate_eval_mode", "model.eval()"),
     ("no model.eval(): batch norm statistics change", "    model.eval()\n", "", "evaluate_changes_nothing", "running statistics"),
     ("no torch.no_grad()", "@torch.no_grad()  # no graph: evaluation needs no gradients\n", "", "evaluate_no_grad", "torch.no_grad()"),

@@ -65,3 +65,11 @@ def test_correct_submissions_in_other_styles_get_full_marks(grade_text, path):
     result = grade_text(path.parent.name, path.read_text())
     problems = [(c.id, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
     assert problems == []
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_every_exercise_folder_has_its_readme_and_stub(exercise_id):
+    ex = course.load_exercise(ROOT, exercise_id)
+    readme = (ex.stub_dir / "README.md").read_text()
+    assert f"grade exercises/{exercise_id}" in readme
+    assert all((ex.stub_dir / f).is_file() and (ex.reference_file.parent / f).is_file() for f in ex.learner_files)

@@ -38,14 +38,15 @@ def make_batch(scale: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class RecordingLoss(nn.Module):
-    """Cross-entropy that remembers every loss value it returned."""
+    """Cross-entropy with label smoothing (so that it differs from the default loss) that
+    remembers every loss value it returned."""
 
     def __init__(self):
         super().__init__()
         self.values: list[float] = []
 
     def forward(self, logits, targets):
-        loss = nn.functional.cross_entropy(logits, targets)
+        loss = nn.functional.cross_entropy(logits, targets, label_smoothing=0.1)
         self.values.append(loss.item())
         return loss
 
@@ -105,6 +106,8 @@ def test_train_step_clips_gradients(run):
     norms = got["norms"]
     if not norms:
         fail("optimizer.step() was never called.")
+    if _unchanged(got):
+        fail("The parameters did not change, so clipping cannot be judged.", "Clear gradients before backward(), not between backward() and step().")
     if norms[0] > 0.5 * (1 + 1e-4):
         hard_coded = " It is about 1.0: use the max_grad_norm argument rather than a fixed value." if abs(norms[0] - 1.0) < 1e-3 else ""
         fail(f"The gradient norm at optimizer.step() was {norms[0]:.4g}, above max_grad_norm=0.5.{hard_coded}",
@@ -128,16 +131,21 @@ def test_train_step_moves_batch(run):
 
 # --------------------------------------------------------------------------- train_one_epoch
 
+EPOCH_MAX_NORM = 0.3  # not the default, and below the gradient norms of this problem
+
+
 def one_epoch(m, device):
     model = make_model(device, batchnorm=True)
     model.eval()  # handed over in evaluation mode: train_one_epoch must switch it
     probe = ForwardProbe(model)
     criterion = RecordingLoss()
-    loader = DataLoader(make_data(50, seed=2), batch_size=16)  # batches of 16, 16, 16 and 2
+    loader = DataLoader(make_data(50, seed=2, scale=3.0), batch_size=16)  # batches of 16, 16, 16 and 2
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-    mean = m.train_one_epoch(model, loader, criterion, optimizer, max_grad_norm=1.0, device=device)
+    steps = StepProbe()
+    with steps.watching():
+        mean = m.train_one_epoch(model, loader, criterion, optimizer, max_grad_norm=EPOCH_MAX_NORM, device=device)
     return {"mean": mean, "losses": criterion.values, "training": probe.field("training"),
-            "batches": probe.field("batch"), "params": snapshot(model)}
+            "batches": probe.field("batch"), "params": snapshot(model), "norms": steps.field("grad_norm")}
 
 
 @check(5, "train_one_epoch: the model is in training mode")
@@ -176,21 +184,26 @@ def test_train_one_epoch_mean_loss(run):
 @check(5, "train_one_epoch: parameters after one epoch match the reference")
 def test_train_one_epoch_parameters(run):
     got, want = run(one_epoch)
+    if got["batches"] and not got["losses"]:
+        fail("The criterion train_one_epoch was given was never called.", "Compute each loss with the criterion argument, not a loss of your own.")
+    if max(got["norms"], default=0.0) > EPOCH_MAX_NORM * (1 + 1e-4):
+        fail(f"A gradient norm of {max(got['norms']):.4g} reached optimizer.step(), above max_grad_norm={EPOCH_MAX_NORM}.",
+             "Pass max_grad_norm on to train_step (or clip with it) instead of relying on the default 1.0.")
     expect_tensors(got["params"], want["params"], "After one epoch, parameter or buffer",
                    hint="Do exactly what train_step does for each batch, in the order the loader yields them, with the given optimizer and max_grad_norm.")
 
 
 # --------------------------------------------------------------------------- evaluate
 
-def evaluation(m, device):
+def evaluation(m, device, training: bool = True):
     model = make_model(device, batchnorm=True, dropout=0.5)
-    model.train()  # handed over in training mode: evaluate must switch it
+    model.train(training)  # handed over in training mode, evaluate must switch it
     before = snapshot(model)
     probe = ForwardProbe(model)
     loader = DataLoader(make_data(50, seed=3), batch_size=16)
     accuracy = m.evaluate(model, loader, device=device)
     return {"accuracy": accuracy, "training": probe.field("training"), "grad": probe.field("grad_enabled"),
-            "before": before, "after": snapshot(model)}
+            "before": before, "after": snapshot(model), "training_after": model.training, "grad_after": torch.is_grad_enabled()}
 
 
 @check(5, "evaluate: the model is in evaluation mode")
@@ -201,6 +214,9 @@ def test_evaluate_eval_mode(run):
     if any(got["training"]):
         fail("The model was in training mode during evaluation (it was handed over in training mode), so dropout was active and batch norm used batch statistics.",
              "Call model.eval() before the forward passes.")
+    if run.learner(evaluation, False)["training_after"]:
+        fail("evaluate switched a model handed over in evaluation mode to training mode.",
+             "Leave the model in evaluation mode, or restore the mode it had (model.train(was_training)); do not call model.train() unconditionally.")
 
 
 @check(5, "evaluate: no gradient tracking")
@@ -209,6 +225,9 @@ def test_evaluate_no_grad(run):
     if any(got["grad"]):
         fail("Gradient tracking was on during evaluation, so every forward pass built a graph for nothing.",
              "Wrap the loop in `with torch.no_grad():` (or torch.inference_mode()).")
+    if not got["grad_after"]:
+        fail("Gradient tracking was still off after evaluate returned, so the caller's next training step cannot compute gradients.",
+             "Use `with torch.no_grad():`, which turns tracking back on when the block ends, instead of torch.set_grad_enabled(False).")
 
 
 @check(5, "evaluate: changes no parameter or buffer")
@@ -248,7 +267,8 @@ def blobs(n: int, seed: int) -> TensorDataset:
 
 def fitting(m, device):
     model = make_model(device)
-    train = DataLoader(blobs(256, seed=4), batch_size=32, shuffle=True)
+    # its own generator: the shuffle order must not depend on who else draws from the global RNG
+    train = DataLoader(blobs(256, seed=4), batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
     val = DataLoader(blobs(64, seed=5), batch_size=32)
     steps = StepProbe()
     with steps.watching(), OpTrace() as ops:
@@ -281,7 +301,10 @@ def test_fit_optimizer(run):
     if first["n_params"] != ref["n_params"]:
         fail(f"The optimizer holds {first['n_params']} parameter tensors, the model has {ref['n_params']}.", "Pass model.parameters().")
     if not math.isclose(first["lr"], ref["lr"], rel_tol=1e-6):
-        fail(f"The first step used lr={first['lr']:g}, but fit was called with lr={LR:g}.", "Use the lr argument instead of a fixed value.")
+        later = {round(s["lr"], 12) for s in want["steps"][1:]}
+        hint = ("That is the schedule's value for a later epoch: call scheduler.step() after each epoch's training, not before it."
+                if round(first["lr"], 12) in later else "Use the lr argument instead of a fixed value.")
+        fail(f"The first step used lr={first['lr']:g}, but fit was called with lr={LR:g}.", hint)
     if not math.isclose(first["weight_decay"], ref["weight_decay"], rel_tol=1e-6):
         fail(f"AdamW was built with weight_decay={first['weight_decay']:g}; leave it at its default ({ref['weight_decay']:g}).")
 
@@ -300,6 +323,8 @@ def test_fit_schedule(run):
         hint = "The learning rate never changed: create CosineAnnealingLR(optimizer, T_max=epochs) and call scheduler.step() at the end of each epoch."
     elif any(lrs[i] != lrs[i + 1] for i in range(len(lrs) - 1) if (i + 1) % per_epoch):
         hint = "The learning rate changed within an epoch: call scheduler.step() once per epoch, after the batches, not once per batch."
+    elif any(math.isclose(lrs[0], x, rel_tol=1e-9) for x in ref[per_epoch:]):
+        hint = "The schedule runs one epoch ahead: call scheduler.step() after each epoch's training, not before it."
     else:
         hint = "Use CosineAnnealingLR(optimizer, T_max=epochs), stepped once at the end of each epoch."
     trail = ", ".join(f"{lrs[i]:.3g}" for i in range(0, len(lrs), per_epoch))
