@@ -39,6 +39,15 @@ from graders import wire
 from graders.loader import LoadError
 
 _PR_SET_CHILD_SUBREAPER = 36
+# PyTorch errors whose cause is a concept worth naming, wherever they are raised
+_KNOWN_ERRORS = [
+    ("modified by an inplace operation",
+     "An in-place operation (ReLU(inplace=True), x += ..., a method ending in _) overwrote a tensor that backward() still needed: compute a new tensor instead."),
+    ("Expected all tensors to be on the same device",
+     "A tensor and the model (or two tensors) are on different devices: move them with .to(device)."),
+    ("expected scalar type", "Two tensors of different dtypes met: convert one with .to(dtype) (class labels are int64, features float32)."),
+    ("must have the same dtype", "Two tensors of different dtypes met: convert one with .to(dtype) (class labels are int64, features float32)."),
+]
 # TypeErrors that mean a learner function's signature does not fit the exercise's call
 _BAD_CALL = re.compile(r"\(\) (got an unexpected keyword argument|missing \d+ required|takes \d+ positional|takes from \d+ to \d+ positional|got multiple values)")
 try:
@@ -221,10 +230,13 @@ def _describe(exc: BaseException, learner_file: str | None) -> dict[str, str]:
         return {"kind": "exception", "message": f"{where} raised {name} (code must return a result, not exit).", "traceback": tb}
     if not mine and isinstance(exc, TypeError) and _BAD_CALL.search(text):
         return {"kind": "exception", "message": f"your function cannot be called the way the exercise calls it ({text}): check its parameters against the signature the exercise gives.", "traceback": tb}
+    hint = next((h for pattern, h in _KNOWN_ERRORS if pattern in text), "")
     if not mine:
         detail = f"{name}: {text}" if text else name
-        return {"kind": "exception", "message": f"your code's result could not be used ({detail}). Check the return type and shape the exercise asks for.", "traceback": tb}
-    return {"kind": "exception", "message": f"{where} raised {name}: {text}" if text else f"{where} raised {name}.", "traceback": tb}
+        hint = hint or "Check the return type and shape the exercise asks for."
+        return {"kind": "exception", "message": f"your code's result could not be used ({detail}). {hint}", "traceback": tb}
+    said = f"{where} raised {name}: {text}" if text else f"{where} raised {name}."
+    return {"kind": "exception", "message": f"{said} {hint}" if hint else said, "traceback": tb}
 
 
 def _is_learner_module(obj: Any, learner_file: str | None) -> bool:

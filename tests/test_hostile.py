@@ -258,3 +258,10 @@ def test_a_course_broken_everywhere_is_graded_within_its_bound(tmp_path):
         assert 0 <= ex["score"] < ex["max_score"]
         assert all(len(c["output"]) < 70_000 for c in ex["checks"])
     assert len(proc.stdout) < 2_000_000
+
+
+def test_known_pytorch_errors_are_explained(grade_text):
+    body = ("    inputs, targets = batch\n    optimizer.zero_grad()\n    out = torch.relu_(model(inputs))\n    out.mul_(2)\n"
+            "    loss = criterion(out, targets)\n    loss.backward()\n    optimizer.step()\n    return loss.item()")
+    result, _ = grade_train_step(grade_text, body)
+    assert "overwrote a tensor that backward() still needed" in check(result, "train_step_returns_loss").message
