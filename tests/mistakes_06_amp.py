@@ -22,6 +22,12 @@ ONLY_AROUND_BACKWARD = """    out = model(inputs)
     with torch.autocast(device_type, dtype=autocast_dtype(device_type)):
         scaler.scale(loss).backward()
 """
+CUDA_BRANCH_AUTOCAST = """    ctx = torch.cuda.amp.autocast() if device_type == "cuda" else torch.autocast(device_type, dtype=autocast_dtype(device_type))
+    with ctx:
+"""
+BF16_IF_SUPPORTED = """    if device_type == "cuda" and torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+"""
 OLD_SCALERS = """    if device_type == "cuda":
         return torch.cuda.amp.GradScaler()
     return torch.cpu.amp.GradScaler(enabled=False)"""
@@ -31,6 +37,7 @@ MISTAKES = [
     ("float16 on every device", DTYPE, "    return torch.float16", "autocast_dtype_cpu", "expected torch.bfloat16"),
     ("dtype names as strings", DTYPE, '    return "float16" if device_type == "cuda" else "bfloat16"', "autocast_dtype_cpu", "not a torch.dtype"),
     ("bfloat16 on every device", DTYPE, "    return torch.bfloat16", "autocast_dtype_cuda", "expected torch.float16"),
+    ("bfloat16 for CUDA where the GPU supports it", DTYPE, BF16_IF_SUPPORTED + DTYPE, "autocast_dtype_cuda", "whose GPU supports bfloat16"),
     ("GradScaler() without a device type", SCALER, '    return torch.amp.GradScaler(enabled=(device_type == "cuda"))',
      "make_scaler_cpu", "without a device type means 'cuda'"),
     ("GradScaler(device_type) without enabled=", SCALER, "    return torch.amp.GradScaler(device_type)", "make_scaler_cpu", "returned an enabled scaler"),
@@ -60,6 +67,8 @@ MISTAKES = [
     ("no scaler.update()", UPDATE, "", "amp_step_scaler_order", "scaler.update() was never called"),
     ("own scaler inside the step", BACKWARD, "    scaler = torch.amp.GradScaler(device_type)\n" + BACKWARD, "amp_step_scaler_order", "of its own"),
     ("no zero_grad", ZERO, "", "amp_step_clears_gradients", "optimizer.zero_grad()"),
+    ("double step: clearing cannot be judged", STEP, STEP + "    optimizer.step()\n", "amp_step_clears_gradients",
+     "A plain step (with a disabled scaler and no gradients left over from before the call) does not match the reference yet"),
     ("optimizer.step() on scaled gradients", STEP, "    optimizer.step()\n", "amp_step_parameters", "does not unscale the gradients"),
     ("zero_grad between backward and step", ZERO + FORWARD + BACKWARD, FORWARD + BACKWARD + ZERO, "amp_step_parameters", "did not change"),
     ("optimizer.step() ignores inf gradients", STEP, "    optimizer.step()\n", "amp_step_skips_inf_step", "yet the step changed"),
@@ -71,6 +80,10 @@ MISTAKES = [
     ("deprecated torch.cuda.amp / torch.cpu.amp scalers", SCALER, OLD_SCALERS, "current_amp_api", "torch.amp.GradScaler('cuda', args...)"),
     ("deprecated torch.cpu.amp.autocast", "with torch.autocast(device_type, dtype=autocast_dtype(device_type)):",
      "with torch.cpu.amp.autocast(dtype=autocast_dtype(device_type)):", "current_amp_api", "torch.amp.autocast('cpu', args...)"),
+    ("deprecated torch.cuda.amp.autocast on the CUDA branch only", "    with torch.autocast(device_type, dtype=autocast_dtype(device_type)):\n",
+     CUDA_BRANCH_AUTOCAST, "current_amp_api", "uses the deprecated torch.cuda.amp API"),
+    ("deprecated import kept for the CUDA branch", "import torch\n", "import torch\nfrom torch.cuda import amp\n", "current_amp_api",
+     "`from torch.cuda import amp`"),
     ("CUDA scaler disabled on a GPU", SCALER, "    return torch.amp.GradScaler(device_type, enabled=False)", "make_scaler_enabled_on_gpu",
      "is_enabled() is False"),
     ("bfloat16 autocast on a GPU", DTYPE, "    return torch.bfloat16", "amp_step_on_gpu", "expected torch.float16"),

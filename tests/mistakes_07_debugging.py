@@ -20,11 +20,21 @@ TOP_LEVEL = """    counts = {}
             counts[e.name] = counts.get(e.name, 0) + 1
     return counts"""
 
+NAN_TO_NUM = """    bad = []
+    for name, p in model.named_parameters():
+        if p.grad is not None and not torch.isfinite(p.grad).all():
+            bad.append(name)
+            p.grad.nan_to_num_(0.0, 0.0, 0.0)  # repair it while we are here
+    return bad"""
+GRAD_OFF = "    torch.set_grad_enabled(False)\n    with torch.profiler.profile(activities=activities) as prof:\n        model(x)\n"
+
 # (what the learner did, text in the reference, what they wrote instead, the check that must fail, words its message must hold)
 MISTAKES = [
     ("None gradients reported as 0.0", NORMS,
      "    return {name: (p.grad.norm().item() if p.grad is not None else 0.0) for name, p in model.named_parameters()}",
      "grad_norms_names", "whose .grad is None"),
+    ("frozen parameters left out although they have a .grad", "if p.grad is not None}", "if p.requires_grad and p.grad is not None}",
+     "grad_norms_names", "frozen (requires_grad=False) but still has a .grad"),
     ("only the weights", "if p.grad is not None}", 'if p.grad is not None and name.endswith("weight")}', "grad_norms_names", "missing"),
     ("norm of the parameter instead of its gradient", "p.grad.norm().item()", "p.norm().item()", "grad_norms_values", "norm of the parameter itself"),
     ("squared norm", "p.grad.norm().item()", "p.grad.pow(2).sum().item()", "grad_norms_values", "squared norm"),
@@ -43,6 +53,8 @@ MISTAKES = [
     ("only Inf caught", BAD_GRAD, "if p.grad is not None and torch.isinf(p.grad).any()", "nonfinite_grads_nan", "torch.isinf does not catch NaN"),
     ("only NaN caught (torch.isnan)", BAD_GRAD, "if p.grad is not None and torch.isnan(p.grad).any()", "nonfinite_grads_inf",
      "torch.isnan does not catch Inf"),
+    ("+Inf caught but not -Inf", BAD_GRAD, 'if p.grad is not None and (torch.isnan(p.grad).any() or (p.grad == float("inf")).any())',
+     "nonfinite_grads_inf", "-Inf is infinite too"),
     ("names sorted", NONFINITE_BODY, "    return sorted(" + NONFINITE_BODY.removeprefix("    return ") + ")", "nonfinite_grads_order", "without sorting"),
     ("None gradients not skipped", BAD_GRAD, "if not torch.isfinite(p.grad).all()", "nonfinite_grads_skips_none", "if p.grad is not None"),
     ("non-aten events included", COUNT, "    return {e.key: e.count for e in prof.key_averages()}", "op_counts_counts", "not aten:: operators"),
@@ -51,6 +63,13 @@ MISTAKES = [
     ("eval() for the profile, train() after", PROFILE, "    model.eval()\n" + PROFILE + "    model.train()\n", "op_counts_keeps_mode",
      "ran in evaluation mode"),
     ("model left in evaluation mode", PROFILE, "    model.eval()\n" + PROFILE, "op_counts_keeps_mode", "evaluation mode"),
+    ("model.train() after profiling", PROFILE, PROFILE + "    model.train()\n", "op_counts_keeps_mode",
+     "handed over in evaluation mode and was left in training mode"),
+    ("gradient tracking switched off and left off", PROFILE, GRAD_OFF, "op_counts_no_grad", "still off after op_counts returned"),
+    ("gradients cleared after taking the norms", NORMS, "    norms = " + NORMS.removeprefix("    return ") + "\n    model.zero_grad()\n    return norms",
+     "gradients_unchanged", "grad_norms changed the gradients"),
+    ("non-finite gradients repaired in place", NONFINITE_BODY, NAN_TO_NUM, "gradients_unchanged", "nonfinite_grads changed the gradients"),
+    ("gradients cleared before profiling", PROFILE, "    model.zero_grad()\n" + PROFILE, "gradients_unchanged", "op_counts changed the gradients"),
     ("profiled with gradient tracking on", "with torch.no_grad(), torch.profiler", "with torch.profiler", "op_counts_no_grad",
      "Gradient tracking was on"),
 ]

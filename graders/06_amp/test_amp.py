@@ -11,16 +11,23 @@ What is observed, and how:
 - the scaler: ``torch.amp.GradScaler.scale/step/update`` are wrapped on the class (which
   also covers the deprecated ``torch.cuda.amp`` / ``torch.cpu.amp`` subclasses) to record
   the order of the calls, and a hook on the scaled loss records that backward() ran on it;
-- the deprecated API: the ``FutureWarning`` it emits, and the classes used;
+- the deprecated API: the ``FutureWarning`` it emits, the classes used, and the learner's
+  source text (code only, comments and strings left out), so that a deprecated call on a
+  branch the CPU run never takes (``if device_type == "cuda": torch.cuda.amp...``) is seen too;
 - ``make_scaler("cuda")`` on a machine without CUDA: ``torch.cuda.is_available`` is made to
   answer True while it runs, so the scaler is built as it would be on a GPU machine (a CUDA
-  scaler only touches the GPU when it first scales a loss).
+  scaler only touches the GPU when it first scales a loss);
+- ``autocast_dtype``: asked as on a GPU machine whose GPU supports bfloat16
+  (``torch.cuda.is_available`` and ``torch.cuda.is_bf16_supported`` answer True), so that
+  "float16 for 'cuda'" is checked whatever GPU the code would run on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import re
+import tokenize
 import warnings
 from typing import Iterator
 
@@ -168,11 +175,36 @@ def _deprecations(caught) -> list[str]:
 
 # --------------------------------------------------------------------------- autocast_dtype
 
+@contextlib.contextmanager
+def fake_gpu(asked: list[str]) -> Iterator[None]:
+    """While inside: torch.cuda.is_available() and torch.cuda.is_bf16_supported() answer True
+    (as on a machine with a recent GPU); the names of those asked are appended to ``asked``."""
+    real = {name: getattr(torch.cuda, name) for name in ("is_available", "is_bf16_supported")}
+
+    def fake(name):
+        def answer(*args, **kwargs) -> bool:
+            asked.append(name)
+            return True
+        return answer
+
+    for name in real:
+        setattr(torch.cuda, name, fake(name))
+    try:
+        yield
+    finally:
+        for name, fn in real.items():
+            setattr(torch.cuda, name, fn)
+
+
 def dtypes(m, device):
+    """autocast_dtype for each device type, asked as on a machine whose GPU supports bfloat16."""
     out = {}
     for dev in ("cpu", "cuda"):
-        value = m.autocast_dtype(dev)
-        out[dev] = {"is_dtype": isinstance(value, torch.dtype), "value": str(value) if isinstance(value, torch.dtype) else value}
+        asked: list[str] = []
+        with fake_gpu(asked):
+            value = m.autocast_dtype(dev)
+        out[dev] = {"is_dtype": isinstance(value, torch.dtype), "value": str(value) if isinstance(value, torch.dtype) else value,
+                    "asked": sorted(set(asked))}
     return out
 
 
@@ -181,7 +213,13 @@ def _expect_dtype(got: dict, dev: str, want: str, why: str) -> None:
     if not value["is_dtype"]:
         fail(f"autocast_dtype({dev!r}) returned {value['value']!r}, not a torch.dtype.", f"Return the dtype object itself, {want}.")
     if value["value"] != want:
-        fail(f"autocast_dtype({dev!r}) returned {value['value']}, expected {want}.", why)
+        gpu = ""
+        if value["asked"]:
+            calls = " and ".join(f"torch.cuda.{name}()" for name in value["asked"])
+            verb = "are" if len(value["asked"]) > 1 else "is"
+            gpu = (f" (This check asks as on a machine whose GPU supports bfloat16, where {calls}, which your code asks, "
+                   f"{verb} True: the dtype depends on the device type, not on what the machine supports.)")
+        fail(f"autocast_dtype({dev!r}) returned {value['value']}, expected {want}.{gpu}", why)
 
 
 @check(5, "autocast_dtype: bfloat16 for the CPU")
@@ -194,7 +232,9 @@ def test_autocast_dtype_cpu(run):
 @check(5, "autocast_dtype: float16 for CUDA")
 def test_autocast_dtype_cuda(run):
     got = run.learner(dtypes)
-    _expect_dtype(got, "cuda", "torch.float16", "CUDA GPUs have fast float16 units: use torch.float16 for 'cuda'.")
+    _expect_dtype(got, "cuda", "torch.float16",
+                  "CUDA GPUs have fast float16 units: return torch.float16 for 'cuda', even on GPUs that also support bfloat16 "
+                  "(the float16 path is what make_scaler's enabled scaler is for).")
 
 
 # --------------------------------------------------------------------------- make_scaler
@@ -351,6 +391,14 @@ def test_amp_step_scaler_order(run):
 @check(5, "amp_train_step: clears old gradients before backward")
 def test_amp_step_clears_gradients(run):
     got, want = run(amp_step, "disabled", True)
+    clean, clean_want = run(amp_step, "disabled")
+    try:
+        expect_tensors(clean["params"], clean_want["params"], "parameter", rtol=1e-4, atol=1e-6)
+    except AssertionError:
+        fail("A plain step (with a disabled scaler and no gradients left over from before the call) does not match the "
+             "reference yet (see the checks above), so whether old gradients are cleared cannot be judged.",
+             "First make a plain step match: autocast around the forward pass and the loss with dtype=autocast_dtype(device_type), "
+             "then scaler.scale(loss).backward(), scaler.step(optimizer) and scaler.update(), each once.")
     expect_tensors(got["params"], want["params"], "With gradients left over from before the call (and a disabled scaler), parameter",
                    rtol=1e-4, atol=1e-6,
                    hint="Gradients accumulate in .grad across backward() calls: call optimizer.zero_grad() before the backward pass.")
@@ -451,6 +499,49 @@ def test_amp_step_converges(run):
 
 OLD_API = re.compile(r"^torch\.(cuda|cpu)\.amp\.")
 
+# In the learner's code (comments and strings left out): torch.cuda.amp..., import torch.cpu.amp,
+# from torch.cuda.amp import ..., from torch.cuda import amp / (GradScaler, amp as a).
+OLD_API_SOURCE = re.compile(r"\btorch\s*\.\s*(?P<dev>cuda|cpu)\s*\.\s*amp\b(?:\s*\.\s*(?P<what>\w+))?"
+                            r"|\bfrom\s+torch\s*\.\s*(?P<dev2>cuda|cpu)\s+import\s+\(?[\w\s,]*?\bamp\b")
+MODERN = {"autocast": "torch.autocast({dev!r}, dtype=...)", "GradScaler": "torch.amp.GradScaler({dev!r}, ...)"}
+
+
+def _code_lines(text: str) -> list[str]:
+    """The source's lines with comments and string literals (docstrings included) blanked out."""
+    lines = text.splitlines()
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return [line for line in lines if not line.lstrip().startswith("#")]
+    out = [list(line) for line in lines]
+    for tok in tokens:
+        if tok.type not in (tokenize.COMMENT, tokenize.STRING):
+            continue
+        (r0, c0), (r1, c1) = tok.start, tok.end
+        for r in range(r0, r1 + 1):
+            if r - 1 >= len(out):
+                break
+            row = out[r - 1]
+            lo, hi = (c0 if r == r0 else 0), (c1 if r == r1 else len(row))
+            row[lo:hi] = " " * (hi - lo)
+    return ["".join(row) for row in out]
+
+
+def deprecated_in_source(text: str) -> list[dict]:
+    """Every use of the deprecated torch.cuda.amp / torch.cpu.amp API in the code: line number, line, device, name used."""
+    found, original = [], text.splitlines()
+    code = _code_lines(text)
+    joined = "\n".join(code)
+    starts = [0]
+    for line in code:
+        starts.append(starts[-1] + len(line) + 1)
+    for match in OLD_API_SOURCE.finditer(joined):
+        row = max(i for i, s in enumerate(starts) if s <= match.start())
+        dev = match.group("dev") or match.group("dev2")
+        what = match.group("what") or ""
+        found.append({"line": row + 1, "text": original[row].strip(), "dev": dev, "what": what})
+    return found
+
 
 @check(10, "uses the current torch.amp API, not the deprecated torch.cuda.amp / torch.cpu.amp")
 def test_current_amp_api(run):
@@ -464,6 +555,17 @@ def test_current_amp_api(run):
     if old:
         fail(f"Your code uses {', '.join(old)}, from the deprecated torch.cuda.amp / torch.cpu.amp API.",
              "Use torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...) instead.")
+    uses = deprecated_in_source(run.state.learner.text)
+    if uses:
+        first = uses[0]
+        modern = [MODERN[u["what"]].format(dev=u["dev"]) for u in uses if u["what"] in MODERN]
+        instead = (f"Write {' and '.join(dict.fromkeys(modern))} instead"
+                   if modern else "Use torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...) instead")
+        more = f" (and {len(uses) - 1} more place{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""
+        fail(f"Line {first['line']} of your code, `{first['text']}`, uses the deprecated torch.{first['dev']}.amp API{more}, "
+             f"even if this run (device {run.device!r}) never reached it.",
+             f"{instead}: the current API is torch.autocast(device_type, ...) and torch.amp.GradScaler(device_type, ...), "
+             "one for every device type.")
 
 
 # --------------------------------------------------------------------------- on a CUDA GPU

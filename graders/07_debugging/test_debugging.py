@@ -7,7 +7,13 @@ learner's and on the reference's module, with the same seeds and the same weight
 The models register their submodules in an order (``head``, ``body``, ``aux``) that differs
 from the alphabetical one, so that "registration order" and "sorted" give different lists,
 and some parameters have no gradient (``aux`` is unused by the forward pass, ``body.bias``
-is frozen).
+is frozen), while ``head.weight`` is frozen after backward() and keeps its gradient: only
+``.grad is None`` decides what is left out.
+
+None of the functions may change the gradients they read: every scenario compares the
+gradients after the call with a copy taken before it (NaN and Inf compare equal to
+themselves). op_counts is also handed over a model in evaluation mode, and gradient
+tracking must be on again when it returns.
 """
 
 from __future__ import annotations
@@ -57,6 +63,27 @@ def _attempt(fn, *args) -> dict:
         return {"raised": type(exc).__name__, "fpe": isinstance(exc, FloatingPointError), "message": str(exc)}
 
 
+def grads_of(model: nn.Module) -> dict:
+    """A copy of every parameter's .grad (None where it has none)."""
+    return {n: None if p.grad is None else p.grad.detach().clone() for n, p in model.named_parameters()}
+
+
+def grad_changes(before: dict, model: nn.Module) -> list[list[str]]:
+    """[[name, what happened], ...] for every gradient that is not as it was before the call."""
+    changes = []
+    for name, p in model.named_parameters():
+        old, new = before[name], p.grad
+        if old is None and new is None:
+            continue
+        if new is None:
+            changes.append([name, "set to None"])
+        elif old is None:
+            changes.append([name, "created"])
+        elif new.shape != old.shape or not torch.allclose(new.detach(), old, rtol=0, atol=0, equal_nan=True):
+            changes.append([name, "zeroed" if not new.detach().any() else "changed"])
+    return changes
+
+
 def _raised(rec: dict) -> str:
     """'ValueError: loss is nan.' (with a final period unless the message has one)."""
     text = f"{rec['raised']}: {rec['message']}" if rec["message"] else rec["raised"]
@@ -71,10 +98,14 @@ def norms(m, device):
     g = torch.Generator().manual_seed(1)
     x, y = torch.randn(16, 6, generator=g).to(device), torch.randint(0, 3, (16,), generator=g).to(device)
     nn.functional.cross_entropy(model(x), y).backward()  # aux is unused: its .grad stays None
+    model.head.weight.requires_grad_(False)  # frozen after backward(): it keeps its .grad, so it has a norm
+    none = [n for n, p in model.named_parameters() if p.grad is None]
+    before = grads_of(model)
     result = m.grad_norms(model)
-    return {"norms": result,
-            "none": [n for n, p in model.named_parameters() if p.grad is None],
-            "weight_norms": {n: p.detach().norm().item() for n, p in model.named_parameters()}}
+    return {"norms": result, "none": none,
+            "frozen": [n for n, p in model.named_parameters() if not p.requires_grad],
+            "weight_norms": {n: p.detach().norm().item() for n, p in model.named_parameters()},
+            "changes": grad_changes(before, model)}
 
 
 def _norms_dict(got: dict) -> dict:
@@ -95,6 +126,11 @@ def test_grad_norms_names(run):
     if none_extra:
         fail(f"grad_norms included {_names(none_extra)}, whose .grad is None (an unused or frozen parameter).",
              "Leave out parameters whose .grad is None rather than reporting 0.0: skip them with `if p.grad is not None`.")
+    frozen_missing = [k for k in missing if k in got["frozen"]]
+    if frozen_missing:
+        fail(f"grad_norms left out {_names(frozen_missing)}, which is frozen (requires_grad=False) but still has a .grad.",
+             "Leave out only the parameters whose .grad is None (`if p.grad is not None`), not those with requires_grad=False: "
+             "a parameter frozen after backward() keeps its gradient, and its norm is worth seeing.")
     if extra or missing:
         parts = ([f"unexpected {_names(extra)}"] if extra else []) + ([f"missing {_names(missing)}"] if missing else [])
         fail(f"grad_norms has the wrong names: {'; '.join(parts)}.",
@@ -214,7 +250,7 @@ def test_check_finite_message(run):
              "Put the value in the message, e.g. f\"loss is {loss.item()}\".")
 
 
-@check(10, "check_finite: returns None quietly for finite losses, however large")
+@check(8, "check_finite: returns None quietly for finite losses, however large")
 def test_check_finite_quiet(run):
     got = run.learner(finiteness)
     for case in FINITE:
@@ -260,7 +296,9 @@ def gradients(m, device):
                 p.grad *= 1e30  # large but finite
             elif what in BAD:
                 p.grad.view(-1)[1] = BAD[what]  # one bad value among finite ones
+        before = grads_of(model)
         out[case] = _attempt(m.nonfinite_grads, model)
+        out[case]["changes"] = grad_changes(before, model)
     return out
 
 
@@ -307,7 +345,8 @@ def test_nonfinite_grads_inf(run):
     hint = ("torch.isnan does not catch Inf: test with torch.isfinite(p.grad).all() (or torch.isnan(...) | torch.isinf(...)), "
             "which catches NaN, +Inf and -Inf.")
     _expect_names(run, "+inf", hint)
-    _expect_names(run, "-inf", hint)
+    _expect_names(run, "-inf", "-Inf is infinite too: a test like `p.grad == float('inf')` finds +Inf only. Use torch.isinf(p.grad).any() "
+                  "or `not torch.isfinite(p.grad).all()`, which catch both signs (and isfinite catches NaN too).")
 
 
 @check(5, "nonfinite_grads: names in named_parameters() order")
@@ -342,17 +381,24 @@ class Profiled(nn.Module):
             return self.fc2(h)
 
 
-def profiling(m, device):
+def profiling(m, device, mode: str = "train"):
     torch.manual_seed(0)
     model = Profiled().to(device)
-    model.train()  # handed over in training mode: op_counts must leave it so
+    model.train(mode == "train")  # handed over in this mode: op_counts must leave it so
+    g = torch.Generator().manual_seed(4)
+    for p in model.parameters():  # gradients from an earlier backward(): op_counts must leave them alone
+        p.grad = torch.randn(p.shape, generator=g).to(device)
     probe = ForwardProbe(model)
     x = torch.randn(8, 6, generator=torch.Generator().manual_seed(3)).to(device)
+    before = grads_of(model)
+    torch.set_grad_enabled(True)
     counts = m.op_counts(model, x)
-    return {"counts": counts, "training": probe.field("training"), "grad": probe.field("grad_enabled"), "after": model.training}
+    grad_after = torch.is_grad_enabled()
+    return {"counts": counts, "training": probe.field("training"), "grad": probe.field("grad_enabled"), "after": model.training,
+            "grad_after": grad_after, "changes": grad_changes(before, model)}
 
 
-@check(13, "op_counts: counts match the profile of one forward pass")
+@check(10, "op_counts: counts match the profile of one forward pass")
 def test_op_counts_counts(run):
     got, want = run(profiling)
     counts, ref = got["counts"], want["counts"]
@@ -400,6 +446,14 @@ def test_op_counts_keeps_mode(run):
     if not got["after"]:
         fail("The model was handed over in training mode and was left in evaluation mode.",
              "Do not change the model's mode in op_counts.")
+    got = run.learner(profiling, "eval")
+    if any(got["training"]):
+        fail("The model was handed over in evaluation mode, but the profiled forward pass ran in training mode.",
+             "Do not call model.train(): op_counts shows what the model runs in the mode it is in, evaluation mode here.")
+    if got["after"]:
+        fail("The model was handed over in evaluation mode and was left in training mode.",
+             "Do not call model.train() (or model.eval()) in op_counts: the caller decides the model's mode, and an evaluation "
+             "that follows would run dropout and update batch-norm statistics.")
 
 
 @check(5, "op_counts: no gradient tracking during the profiled forward pass")
@@ -408,3 +462,24 @@ def test_op_counts_no_grad(run):
     if any(got["grad"]):
         fail("Gradient tracking was on during the profiled forward pass, so it built an autograd graph for nothing.",
              "Run the forward pass inside `with torch.no_grad():` (or torch.inference_mode()) as well as the profiler.")
+    if not got["grad_after"]:
+        fail("Gradient tracking was still off after op_counts returned (torch.is_grad_enabled() is False), so the training "
+             "that follows would build no autograd graph and backward() would fail.",
+             "Switch it off only for the profiled pass with a `with torch.no_grad():` block, which switches it back on when "
+             "the block ends, rather than torch.set_grad_enabled(False).")
+
+
+# --------------------------------------------------------------------------- all: gradients untouched
+
+@check(5, "grad_norms, nonfinite_grads and op_counts leave the gradients unchanged")
+def test_gradients_unchanged(run):
+    found = [("grad_norms", run.learner(norms)["changes"])]
+    found += [("nonfinite_grads", rec["changes"]) for rec in run.learner(gradients).values()]
+    found += [("op_counts", run.learner(profiling)["changes"]), ("op_counts", run.learner(profiling, "eval")["changes"])]
+    for fn, changes in found:
+        if changes:
+            what = "; ".join(f"{name}.grad {how}" for name, how in changes[:4]) + ("; ..." if len(changes) > 4 else "")
+            fail(f"{fn} changed the gradients of the model it was given: {what}.",
+                 "A debugging tool only reads: do not call zero_grad() or change p.grad in place (nan_to_num_(), clamp_(), "
+                 "zero_(), ...). Compute on the values instead, e.g. p.grad.norm() or torch.isfinite(p.grad), which return new tensors, "
+                 "so that the training step that follows sees the same gradients.")
