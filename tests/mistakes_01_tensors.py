@@ -35,4 +35,5 @@ MISTAKES = [
     ("squeezes in place", "x.squeeze()", "x.squeeze_()", "inputs_unchanged", "drop_singleton_dims(x)"),
     ("to_device casts to float32", "    return x.to(device)\n", "    return x.to(device, dtype=torch.float32)\n", "to_device", "expected torch.int64"),
     ("to_device ignores the device", "    return x.to(device)\n", "    return x\n", "to_device_gpu", "x.to(device)"),
+    ("to_device ignores the device (seen on the meta device)", "    return x.to(device)\n", "    return x\n", "to_device", "the device argument was not used"),
 ]

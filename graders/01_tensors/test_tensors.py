@@ -167,6 +167,32 @@ def noise(m, device) -> dict:
             "rng_untouched": torch.equal(state, torch.get_rng_state())}
 
 
+META = [(f"to_device(x, {how}) for x of shape {shape}, {dtype}", shape, dtype, target)
+        for shape, dtype in (((2, 3), torch.float32), ((4,), torch.int64))
+        for how, target in (('"meta"', "meta"), ('torch.device("meta")', torch.device("meta")))]
+
+
+def meta_device(m, device) -> list[dict]:
+    """to_device to the "meta" device, which exists without a GPU: where the result lives, its dtype
+    and shape (a meta tensor has no values and cannot come back to the CPU); the error's type name
+    where to_device refuses a device that is neither the CPU nor a GPU."""
+    calls = []
+    for _, shape, dtype, target in META:
+        x = rand(*shape, seed=25) if dtype.is_floating_point else ints(*shape).to(dtype)
+        try:
+            y = m.to_device(x, target)
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # a device it was never meant to handle: nothing to judge
+            calls.append({"error": type(exc).__name__})
+            continue
+        if isinstance(y, torch.Tensor):
+            calls.append({"device": str(y.device), "dtype": str(y.dtype), "shape": tuple(y.shape)})
+        else:
+            calls.append({"type": type(y).__name__})
+    return calls
+
+
 def reference_results(m, device) -> dict:
     """Every scenario above in one child: the reference's side, fetched once for all checks."""
     names = [name for name in CASES if name != "to_device:gpu" or device.startswith("cuda")]
@@ -216,6 +242,10 @@ def expect_view(run, name: str) -> None:
                  "Use basic indexing with integers and slices (x[0], x[:, 1:]) or narrow/select, which return views. "
                  ".clone(), .contiguous() on a non-contiguous result, indexing with a list or tensor of indices, and "
                  "torch.tensor(...) all copy.")
+
+
+def _kind_of(type_name: str) -> str:
+    return "None" if type_name == "NoneType" else f"{'an' if type_name[:1].lower() in 'aeiou' else 'a'} {type_name}"
 
 
 # --------------------------------------------------------------------------- creating tensors
@@ -357,7 +387,21 @@ def test_inputs_unchanged(run):
 
 @check(5, "to_device: honours the device, keeps dtype and values")
 def test_to_device(run):
-    compare_calls(run, "to_device", "Return x.to(device): the same dtype and values, on the device given (a str or a torch.device).")
+    hint = "Return x.to(device): the same dtype and values, on the device given (a str or a torch.device)."
+    compare_calls(run, "to_device", hint)
+    # on the CPU, "cpu" is where x already is: the meta device shows whether the device argument is honoured
+    got, want = run.learner(meta_device), run.reference(meta_device)
+    for (label, *_), g, w in zip(META, got, want):
+        if "error" in g:  # refusing a device other than the CPU and a GPU is acceptable
+            continue
+        if "type" in g:
+            fail(f"{label} returned {_kind_of(g['type'])}, not a tensor.", hint)
+        if g["device"] != w["device"]:
+            fail(f"{label} returned a tensor on {g['device']}, expected {w['device']}: the device argument was not used.",
+                 "Move the tensor to the device you are given with x.to(device); returning x as it is only looks right "
+                 "when x happens to be there already.")
+        expect_equal(g["dtype"], w["dtype"], f"The dtype of {label}", hint=hint)
+        expect_equal(g["shape"], w["shape"], f"The shape of {label}", hint=hint)
 
 
 @check(5, "to_device: moves tensors to the GPU and back", cuda=True)

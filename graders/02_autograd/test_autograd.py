@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from graders.compare import explained, expect_float, expect_tensor, expect_tensors, fail
+from graders.compare import explained, expect_float, expect_tensor, fail
 from graders.plugin import check
 from graders.probes import ForwardProbe
 
@@ -75,10 +75,23 @@ def test_cubic_and_grad_values(run):
     got, want = both(run, cubic)
     for x, g, w in zip(POINTS, got, want):
         y, dy = _pair(g, x)
-        expect_float(_number(y), w[0], f"y = x**3 + 2*x**2 at x = {x}", rtol=1e-5, atol=1e-5,
-                     hint="Compute y from a tensor holding x: y = t**3 + 2 * t**2.")
-        expect_float(_number(dy), w[1], f"dy/dx at x = {x}", rtol=1e-5, atol=1e-5,
-                     hint="Make x a tensor with requires_grad=True, compute y from it, call y.backward(), and read the tensor's .grad (it holds 3x² + 4x).")
+        y, dy = _number(y), _number(dy)
+        expect_float(y, w[0], f"y = x**3 + 2*x**2 at x = {x}", rtol=1e-5, atol=1e-5,
+                     hint=_precision(y, w[0]) or "Compute y from a tensor holding x: y = t**3 + 2 * t**2.")
+        expect_float(dy, w[1], f"dy/dx at x = {x}", rtol=1e-5, atol=1e-5,
+                     hint=_precision(dy, w[1]) or "Make x a tensor with requires_grad=True, compute y from it, call y.backward(), and read the tensor's .grad (it holds 3x² + 4x).")
+
+
+def _precision(got: Any, want: float) -> str | None:
+    """A hint about the dtype when ``got`` is close to ``want``, but only to the precision of a half-precision float."""
+    if isinstance(got, bool) or not isinstance(got, (int, float)) or not math.isfinite(got) or want == 0:
+        return None
+    rel = abs(got - want) / abs(want)
+    if 1e-5 < rel < 3e-2:
+        return (f"The value is close but off by a relative error of {rel:.1e}, far more than float32 rounding: was it "
+                "computed in lower precision (float16 or bfloat16)? Use float32 or float64, e.g. "
+                "torch.tensor(x, dtype=torch.float64, requires_grad=True).")
+    return None
 
 
 @check(5, "cubic_and_grad: returns Python floats")
@@ -282,9 +295,8 @@ def test_batch_gradients_first_batch(run):
     for training in (True, False):
         got, want = mode(both(run, batch_grads), training)
         dicts = _dicts(got["grads"], len(want["grads"]))
-        expect_tensors(dicts[0], want["grads"][0], f"For the first batch, with the model handed over in {_mode(training)} mode, the gradient of",
-                       rtol=1e-4, atol=1e-6,
-                       hint="Differentiate loss_fn(model(inputs), targets) (the loss_fn you are given) with respect to every "
+        expect_grads(dicts[0], want["grads"][0], f"For the first batch, with the model handed over in {_mode(training)} mode",
+                     hint="Differentiate loss_fn(model(inputs), targets) (the loss_fn you are given) with respect to every "
                             "parameter that requires grad, with the model in the mode it was handed over in.")
 
 
@@ -311,7 +323,19 @@ def test_batch_gradients_no_accumulation(run):
         hint = ("Every dict holds the last batch's gradients: you stored the .grad tensors themselves, which the later "
                 "batches overwrote in place. Store a copy, p.grad.clone() (or use torch.autograd.grad).")
     for i, (d, w) in enumerate(zip(dicts, ref)):
-        expect_tensors(d, w, f"For batch {i + 1} of {len(ref)}, the gradient of", rtol=1e-4, atol=1e-6, hint=hint)
+        expect_grads(d, w, f"For batch {i + 1} of {len(ref)}", hint=hint)
+
+
+def expect_grads(got: dict, want: dict, where: str, hint: str) -> None:
+    """One batch's {name: gradient} dict: the reference's names, then each gradient's values."""
+    missing = [k for k in want if k not in got]
+    extra = [k for k in got if k not in want]
+    if missing or extra:
+        parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) \
+            + ([f"unexpected {', '.join(repr(k) + (' (a frozen parameter: requires_grad=False)' if k == FROZEN else '') for k in extra)}"] if extra else [])
+        fail(f"{where}, the dict of gradients has the wrong keys: {'; '.join(parts)}. Expected {list(want)}.", hint)
+    for name, expected in want.items():
+        expect_tensor(got[name], expected, f"{where}, the gradient of `{name}`", rtol=1e-4, atol=1e-6, hint=hint)
 
 
 @check(7, "batch_gradients: each batch's gradients are tensors of their own")
@@ -353,8 +377,14 @@ def prediction(m, device) -> dict:
     probe = ForwardProbe(model)
     x = torch.randn(6, 4, generator=torch.Generator().manual_seed(8)).to(device)
     out = m.predict(model, x)
-    return {"out": out, "requires_grad": getattr(out, "requires_grad", None),
-            "training": probe.field("training"), "grad": probe.field("grad_enabled")}
+    result = {"out": out, "requires_grad": getattr(out, "requires_grad", None),
+              "training": probe.field("training"), "grad": probe.field("grad_enabled"),
+              "grad_enabled_after": torch.is_grad_enabled()}
+    torch.set_grad_enabled(True)
+    model.eval()  # handed over in evaluation mode this time: it must come back in evaluation mode
+    m.predict(model, x)
+    result["training_after_eval"] = model.training
+    return result
 
 
 @check(5, "predict: output matches the reference")
@@ -375,6 +405,11 @@ def test_predict_eval_mode(run):
     if any(got["training"]):
         fail("The model was in training mode during predict's forward pass (it was handed over in training mode), "
              "so dropout was active and batch norm used batch statistics.", "Call model.eval() before the forward pass.")
+    if got["training_after_eval"]:
+        fail("The model was handed over in evaluation mode, and predict left it in training mode: whoever called predict "
+             "now gets dropout and batch-statistics batch norm they never asked for.",
+             "Do not call model.train() unconditionally afterwards: either leave the model in evaluation mode, or remember "
+             "its mode first (was_training = model.training) and restore it with model.train(was_training).")
 
 
 @check(6, "predict: no gradient tracking during the forward pass")
@@ -386,6 +421,11 @@ def test_predict_no_grad(run):
         fail(f"Gradient tracking was on during predict's forward pass, so autograd recorded a graph for nothing.{detached}", hint)
     if got["requires_grad"]:
         fail("predict's output has requires_grad=True: it is attached to an autograd graph.", hint)
+    if not got["grad_enabled_after"]:
+        fail("Gradient tracking was still off after predict returned, so every later computation in the program (training "
+             "included) silently builds no graph.",
+             "Use `with torch.no_grad():` (or torch.inference_mode()), which restores gradient tracking when the block ends, "
+             "rather than torch.set_grad_enabled(False) on its own.")
 
 
 # --------------------------------------------------------------------------- Swish

@@ -103,6 +103,8 @@ def _describe(module) -> dict | None:
         info["size"] = (module.in_features, module.out_features)
     elif isinstance(module, nn.BatchNorm1d):
         info["size"] = (module.num_features,)
+        info["settings"] = {"eps": float(module.eps), "momentum": None if module.momentum is None else float(module.momentum),
+                            "affine": bool(module.affine), "track_running_stats": bool(module.track_running_stats)}
     elif isinstance(module, nn.Dropout):
         info["p"] = float(module.p)
     return info
@@ -166,6 +168,32 @@ def test_state_dict_names(run):
              "(learnable weight and bias, running statistics as buffers); nothing else holds parameters.")
 
 
+def _bn_settings(run) -> str | None:
+    """Where ``bn`` was built with settings other than the reference's, which ones, in words."""
+    try:
+        got, want = run(structure)
+    except CheckFailed:
+        return None
+    mine, expected = got["children"].get("bn"), want["children"].get("bn")
+    if not mine or not expected or "settings" not in mine or "settings" not in expected:
+        return None
+    differ = [(k, mine["settings"][k], v) for k, v in expected["settings"].items() if mine["settings"].get(k) != v]
+    if not differ:
+        return None
+    return ("`bn` was built with " + ", ".join(f"{k}={g!r}" for k, g, _ in differ) + ", where nn.BatchNorm1d(hidden_dim) has "
+            + ", ".join(f"{k}={w!r}" for k, _, w in differ) + ": keep batch norm's defaults, nn.BatchNorm1d(hidden_dim) "
+            "(eps is added to the variance before normalising, momentum sets how fast the running statistics move).")
+
+
+BN_EVAL_HINT = ("During a training-mode forward pass `bn` ran in evaluation mode (bn.training was False), so it normalised with "
+                "its running statistics instead of the batch's and did not update them. Do not call self.bn.eval() (or "
+                "train(False)) inside forward: model.train() and model.eval() set the mode of every submodule, bn included.")
+
+
+def _bn_ran_in_eval(got) -> bool:
+    return any(mode is False for mode in got.get("bn_training") or [])
+
+
 # --------------------------------------------------------------------------- forward passes
 
 ORDER_HINT = "Compute fc2(dropout(relu(bn(fc1(x))))) in exactly this order."
@@ -190,6 +218,9 @@ def train_forward(m, device):
         return {"load": problem}
     model.train()
     hidden = _fc2_inputs(model)
+    bn_training: list[bool] = []  # bn's own mode whenever it is called as a module
+    if isinstance(getattr(model, "bn", None), nn.Module):
+        model.bn.register_forward_pre_hook(lambda module, args: bn_training.append(bool(module.training)))
     x = make_batch(2).to(device)
     torch.manual_seed(5)  # the dropout masks: F.dropout and nn.Dropout draw the same ones
     out = model(x)
@@ -198,7 +229,7 @@ def train_forward(m, device):
         weights = torch.randn(BATCH, OUT, generator=torch.Generator().manual_seed(3)).to(device)
         (out * weights).sum().backward()
     return {"load": None, "out": out, "hidden": hidden[0] if hidden else None, "buffers": buffers,
-            "grads": {name: p.grad for name, p in model.named_parameters()}}
+            "grads": {name: p.grad for name, p in model.named_parameters()}, "bn_training": bn_training}
 
 
 def _dropout_diagnosis(h, h_ref) -> str | None:
@@ -228,6 +259,8 @@ def test_eval_output(run):
     if isinstance(got["out"], torch.Tensor) and isinstance(got["again"], torch.Tensor) and got["out"].shape == got["again"].shape \
             and not torch.equal(got["out"], got["again"]):
         hint = "Two evaluation-mode passes gave different outputs: dropout is still active after model.eval() (see the dropout check)."
+    else:
+        hint = _bn_settings(run) or hint
     expect_tensor(got["out"], want["out"], f"In evaluation mode, the output for a batch of {BATCH}", hint=hint)
 
 
@@ -248,7 +281,8 @@ def test_eval_no_dropout(run):
 def test_train_output(run):
     got, want = run(train_forward)
     _require_loaded(got)
-    hint = _dropout_diagnosis(got["hidden"], want["hidden"]) or TRAIN_HINT
+    hint = _dropout_diagnosis(got["hidden"], want["hidden"]) or (BN_EVAL_HINT if _bn_ran_in_eval(got) else None) \
+        or _bn_settings(run) or TRAIN_HINT
     expect_tensor(got["out"], want["out"], f"In training mode, the output for a batch of {BATCH} (same dropout seed)", hint=hint)
 
 
@@ -279,12 +313,18 @@ def test_batchnorm_statistics(run):
             fail(f"Batch norm's `{name}` changed during forward passes in evaluation mode.",
                  "In evaluation mode batch norm must only use its running statistics: call self.bn(...) (it follows model.eval()), "
                  "or pass training=self.training if you use F.batch_norm.")
+    if _bn_ran_in_eval(trained):
+        fail("During a training-mode forward pass `bn` was in evaluation mode, so it did not update its running statistics "
+             "(and normalised with them instead of the batch's statistics).",
+             "Do not call self.bn.eval() (or train(False)) inside forward: model.train() and model.eval() set the mode of every "
+             "submodule, bn included, and bn in training mode updates running_mean and running_var from each batch.")
     unchanged = [n for n, v in trained["buffers"].items() if n in evaluated_want["buffers"] and torch.equal(v, evaluated_want["buffers"][n])]
     if unchanged:
         fail(f"A training-mode forward pass left {', '.join(f'`{n}`' for n in unchanged)} unchanged: batch norm did not update its running statistics.",
              "Call self.bn(...) in forward; in training mode it updates running_mean and running_var from each batch.")
     expect_tensors(trained["buffers"], trained_want["buffers"], "After one training-mode forward pass, buffer",
-                   hint="Use nn.BatchNorm1d(hidden_dim) with its default momentum, and call self.bn exactly once per forward pass, on fc1's output.")
+                   hint=_bn_settings(run) or "Use nn.BatchNorm1d(hidden_dim) with its default momentum, and call self.bn exactly once "
+                                             "per forward pass, on fc1's output.")
 
 
 # --------------------------------------------------------------------------- count_parameters

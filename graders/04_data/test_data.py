@@ -131,7 +131,7 @@ def test_dataset_labels(run):
     _expect_labels(got, want)
 
 
-@check(10, "CustomDataset: works with nested Python lists")
+@check(5, "CustomDataset: works with nested Python lists")
 def test_dataset_from_lists(run):
     prefix = "Built from nested Python lists, "
     try:
@@ -178,8 +178,22 @@ def test_loader_batches(run):
                 hint = "Pass batch_size=batch_size to the DataLoader."
             fail(f"For a dataset of 10 samples, {call} gave batches of sizes {sizes}, expected {wanted}.", hint)
     xb, yb = got["plain"][0][0]
-    expect_tensor(xb, want["plain"][0][0][0], "The first batch of inputs", hint="Leave collate_fn at its default: it stacks the samples into one tensor.")
-    expect_tensor(yb, want["plain"][0][0][1], "The first batch of labels", hint="Leave collate_fn at its default: it stacks the samples into one tensor.")
+    hint = "Leave collate_fn at its default: it stacks the samples into one tensor."
+    order = _ids(got["plain"][0]) if all(isinstance(b, (tuple, list)) and len(b) == 2 and isinstance(b[1], torch.Tensor) for b in got["plain"][0]) else None
+    if order is not None and sorted(order) == list(range(10)) and order != list(range(10)):
+        hint = (f"The batches hold the right samples in a shuffled order ({order}) although shuffle=False was passed: "
+                "pass shuffle=shuffle to the DataLoader rather than a fixed value.")
+    expect_tensor(xb, want["plain"][0][0][0], "With shuffle=False, the first batch of inputs", hint=hint)
+    expect_tensor(yb, want["plain"][0][0][1], "With shuffle=False, the first batch of labels", hint=hint)
+
+
+DROP_LAST_HINT = ("The last, smaller batch was dropped (10 samples in batches of 4 leave 2 over): leave drop_last at its default, "
+                  "False, so that every sample is loaded in every epoch.")
+
+
+def _dropped_last(order: list[int], n: int = 10, batch_size: int = 4) -> bool:
+    """Did an epoch lose exactly the samples of the last, partial batch (drop_last=True)?"""
+    return len(order) == n - n % batch_size and len(set(order)) == len(order) and set(order) <= set(range(n))
 
 
 @check(5, "make_loader: shuffle=False keeps the dataset's order")
@@ -187,6 +201,8 @@ def test_loader_no_shuffle(run):
     got, want = run(loading)
     for epoch, (batches, expected) in enumerate(zip(got["plain"], want["plain"]), 1):
         if _ids(batches) != _ids(expected):
+            if _dropped_last(_ids(batches)):
+                fail(f"With shuffle=False, epoch {epoch} gave only {len(_ids(batches))} of the 10 samples, {_ids(batches)}.", DROP_LAST_HINT)
             fail(f"With shuffle=False, epoch {epoch} gave the samples in the order {_ids(batches)}, expected {_ids(expected)}.",
                  "Pass shuffle=shuffle to the DataLoader rather than a fixed value.")
 
@@ -197,6 +213,8 @@ def test_loader_shuffle(run):
     orders = [_ids(batches) for batches in got["shuffled"]]
     for epoch, order in enumerate(orders, 1):
         if sorted(order) != list(range(10)):
+            if _dropped_last(order):
+                fail(f"With shuffle=True, epoch {epoch} gave only {len(order)} of the 10 samples, {order}.", DROP_LAST_HINT)
             fail(f"With shuffle=True, epoch {epoch} gave the samples {order}; every one of the 10 samples must come exactly once.",
                  "Let the DataLoader shuffle (shuffle=True) instead of sampling with replacement.")
     if all(order == list(range(10)) for order in orders):
@@ -219,7 +237,71 @@ def test_loader_workers(run):
         fail(f"make_loader(dataset, batch_size=4, shuffle=False, num_workers=2) built a loader with num_workers={got['num_workers']!r}.",
              "Pass num_workers=num_workers to the DataLoader.")
     if _ids(got["batches"]) != list(range(10)):
-        fail(f"With two worker processes and shuffle=False, the loader gave the samples {_ids(got['batches'])}, expected {list(range(10))}.")
+        hint = None
+        if _dropped_last(_ids(got["batches"])):
+            hint = DROP_LAST_HINT
+        elif sorted(_ids(got["batches"])) == list(range(10)):
+            hint = "The samples came shuffled although shuffle=False was passed: pass shuffle=shuffle to the DataLoader."
+        fail(f"With two worker processes and shuffle=False, the loader gave the samples {_ids(got['batches'])}, expected {list(range(10))}.", hint)
+
+
+SETTINGS_CALLS = (("make_loader(dataset, batch_size=4, shuffle=False)", {"batch_size": 4, "shuffle": False}),
+                  ("make_loader(dataset, batch_size=4)", {"batch_size": 4}),
+                  ("make_loader(dataset, batch_size=4, shuffle=False, num_workers=2)", {"batch_size": 4, "shuffle": False, "num_workers": 2}),
+                  ('make_loader(dataset, device="cuda")', {"device": "cuda"}))
+
+ORDER_SAMPLERS = {"SequentialSampler", "RandomSampler"}  # which of the two is shuffle's business, judged above
+
+
+def _setting(value) -> object:
+    """A DataLoader setting as plain data: numbers, strings and None as they are, anything else by its type or name."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    name = getattr(value, "__qualname__", None)
+    if callable(value) and name:
+        return f"{getattr(value, '__module__', '')}.{name}"
+    return type_name(value)
+
+
+def loader_settings(m, device):
+    """The settings of the loaders make_loader builds (never iterated: no worker starts), as plain data."""
+    dataset = indexed(10)
+    result = []
+    for _, kwargs in SETTINGS_CALLS:
+        loader = m.make_loader(dataset, **kwargs)
+        settings = {name: _setting(getattr(loader, name, None))
+                    for name in ("drop_last", "timeout", "persistent_workers", "prefetch_factor", "worker_init_fn", "generator",
+                                 "collate_fn", "multiprocessing_context", "pin_memory_device", "in_order")}
+        settings["timeout"] = float(settings["timeout"]) if isinstance(settings["timeout"], (int, float)) else settings["timeout"]
+        settings["sampler"] = type_name(loader.sampler)
+        settings["batch_sampler"] = _setting(None if loader.batch_sampler is None else type_name(loader.batch_sampler))
+        settings["dataset is the dataset given"] = loader.dataset is dataset
+        result.append(settings)
+    return result
+
+
+SETTING_HINTS = {
+    "drop_last": "drop_last=True throws away the last, smaller batch of every epoch.",
+    "persistent_workers": "persistent_workers keeps worker processes alive between epochs; it is not part of this loader's settings.",
+    "prefetch_factor": "prefetch_factor only exists with worker processes, and its default suits them.",
+    "timeout": "A timeout makes loading fail when a worker is slow.",
+}
+
+
+@check(5, "make_loader: every other DataLoader setting at its default")
+def test_loader_other_settings(run):
+    got, want = run(loader_settings)
+    for (call, _), mine, expected in zip(SETTINGS_CALLS, got, want):
+        for name, value in expected.items():
+            if name == "sampler" and {str(mine.get(name)).rsplit(".", 1)[-1], str(value).rsplit(".", 1)[-1]} <= ORDER_SAMPLERS:
+                continue
+            if mine.get(name) != value:
+                if name == "dataset is the dataset given":
+                    fail(f"{call} built a loader over another dataset than the one it was given.",
+                         "Pass the dataset itself as the DataLoader's first argument.")
+                fail(f"{call} built a loader with {name}={mine.get(name)!r}, where the DataLoader's default gives {value!r}.",
+                     (SETTING_HINTS.get(name, "") + " Pass only batch_size, shuffle, num_workers and pin_memory to the DataLoader "
+                      "and leave every other setting at its default.").strip())
 
 
 PIN_DEVICES = (('"cpu"', "cpu"), ('torch.device("cpu")', torch.device("cpu")),
