@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("exercises", nargs="*", default=["05_training"])
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp()) / "report.json"
-    grade = [sys.executable, "-m", "graders", "--json", str(out)]
+    grade = [sys.executable, "-m", "torchgrade", "--json", str(out)]
     commands = {"floor (import torch + optimizer)": FLOOR}
     for ex in args.exercises:
         commands[f"grade reference/{ex}"] = grade + [f"reference/{ex}"]

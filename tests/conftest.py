@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from graders import course, sandbox, session
-from graders.report import CheckResult, ExerciseResult
+from torchgrade import course
+
+from torchgrade.engine import sandbox
+
+from torchgrade.engine import session
+from torchgrade.results import CheckResult, ExerciseResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"

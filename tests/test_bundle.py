@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, mutate, reference_text
-from graders.cli import gradescope_bundle
+from torchgrade.cli import gradescope_bundle
 
 
 def build(tmp_path, *exercise_ids: str):
@@ -34,7 +34,7 @@ def test_bundle_holds_the_course_and_executable_scripts(tmp_path):
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
         script = zf.read("run_autograder").decode()
     assert {"setup.sh", "run_autograder", "pyproject.toml", "graders/05_training/exercise.toml",
-            "reference/05_training/training.py", "exercises/05_training/training.py", "templates/terminal.txt.j2"} <= names
+            "reference/05_training/training.py", "exercises/05_training/training.py", "torchgrade/templates/terminal.txt.j2"} <= names
     assert not any("__pycache__" in n for n in names)
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
     for module in ("tensors.py", "autograd.py", "model.py", "data.py", "training.py", "amp.py", "debugging.py"):
@@ -70,5 +70,5 @@ def test_run_autograder_grades_the_submission(tmp_path, layout):
 
 
 def test_grade_routes_the_subcommand():
-    proc = subprocess.run([sys.executable, "-m", "graders", "gradescope-bundle", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "torchgrade", "gradescope-bundle", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0 and "Usage: grade gradescope-bundle [OPTIONS] OUT.zip" in proc.stdout

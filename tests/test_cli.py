@@ -9,7 +9,7 @@ import torch
 from click.testing import CliRunner
 
 from conftest import ROOT
-from graders.cli import main
+from torchgrade.cli import main
 
 CHECK_KEYS = {"id", "name", "status", "score", "max_score", "message", "duration_s"}
 

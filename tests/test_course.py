@@ -11,7 +11,7 @@ import re
 import pytest
 
 from conftest import ROOT, SUBMISSIONS, check, check_mistake, mutate
-from graders import course
+from torchgrade import course
 
 EXERCISES = [ex.id for ex in course.all_exercises(ROOT)]
 

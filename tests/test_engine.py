@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from graders import sandbox, wire
-from graders.compare import CheckFailed, expect_equal, expect_float, expect_tensor, expect_tensors
-from graders.report import CheckResult, ExerciseResult, Report, exact_sum
+from torchgrade.engine import sandbox
+
+from torchgrade.engine import wire
+from torchgrade.kit.compare import CheckFailed, expect_equal, expect_float, expect_tensor, expect_tensors
+from torchgrade.results import CheckResult, ExerciseResult, Report, exact_sum
 
 
 def message(fn, *args, **kw) -> str:

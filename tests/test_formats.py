@@ -2,7 +2,7 @@
 html.parser, base64 — and the platform rules each consumer relies on (numbers not
 strings, exact sums, scores within bounds, required keys).
 
-Reports are built straight from the dataclasses of graders.report (no grading, fast); one
+Reports are built straight from the dataclasses of torchgrade.results (no grading, fast); one
 end-to-end test runs `grade` on the reference with every format at once.
 """
 
@@ -23,10 +23,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graders import cli, formats
-from graders.report import CheckResult as C
-from graders.report import ExerciseResult as E
-from graders.report import Report
+from torchgrade import cli
+
+from torchgrade.reports import formats
+from torchgrade.results import CheckResult as C
+from torchgrade.results import ExerciseResult as E
+from torchgrade.results import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -456,7 +458,7 @@ def _env(**extra: str) -> dict:
 
 def _grade(args: list[str], env: dict) -> subprocess.CompletedProcess:
     grade = Path(sys.executable).with_name("grade")
-    command = [str(grade)] if grade.exists() else [sys.executable, "-c", "from graders.cli import main; main()"]
+    command = [str(grade)] if grade.exists() else [sys.executable, "-c", "from torchgrade.cli import main; main()"]
     return subprocess.run(command + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 

@@ -139,8 +139,8 @@ def test_monkeypatching_torch_and_the_grader_changes_nothing(grade_text):
                "torch.equal = lambda *a, **k: True\n"
                "torch.allclose = lambda *a, **k: True\n"
                "torch.testing.assert_close = lambda *a, **k: None\n"
-               "import graders.compare\ngraders.compare.expect_tensors = lambda *a, **k: None\n"
-               "graders.compare.expect_float = lambda *a, **k: None\n")
+               "import torchgrade.kit.compare\ntorchgrade.kit.compare.expect_tensors = lambda *a, **k: None\n"
+               "torchgrade.kit.compare.expect_float = lambda *a, **k: None\n")
     result, _ = grade_train_step(grade_text, "    return 0.0", prelude)
     assert result.error is None  # the module loaded and ran its patches
     for cid in ("train_step_updates_parameters", "train_step_returns_loss"):
@@ -149,7 +149,7 @@ def test_monkeypatching_torch_and_the_grader_changes_nothing(grade_text):
 
 def test_submission_cannot_rewrite_the_reference(grade_text):
     """Sources are read before learner code runs; as nobody, the write itself is refused."""
-    from graders import sandbox
+    from torchgrade.engine import sandbox
 
     target = ROOT / "reference" / "05_training" / "training.py"
     before = target.read_text()
@@ -171,7 +171,7 @@ def test_printed_fake_results_are_just_output(tmp_path):
     body = ("    import os\n    print('{\"score\": 100, \"max_score\": 100}')\n"
             "    os.write(1, b'Points 100/100\\n')\n    return 0.0")
     (folder / "training.py").write_text(with_train_step(body, "print('Points 100/100')\n"))
-    proc = subprocess.run([sys.executable, "-m", "graders", str(folder), "--json", "-"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "torchgrade", str(folder), "--json", "-"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and report["score"] < 100
     assert not any(line.startswith(("Points", "{\"score\"")) for line in proc.stdout.splitlines())  # only inside JSON strings
@@ -187,7 +187,7 @@ def test_killing_the_grading_process_fails_one_check_and_the_rest_still_run(tmp_
             f"    os.kill(os.getppid(), {sig})\n    time.sleep(60)")
     (folder / "training.py").write_text(with_train_step(body))
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "graders", str(folder), "--json", "-"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "torchgrade", str(folder), "--json", "-"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     elapsed = time.monotonic() - start
     checks = {c["id"]: c for c in json.loads(proc.stdout)["exercises"][0]["checks"]}
     if "PermissionError" in checks["train_step_updates_parameters"]["message"]:  # learner code ran as nobody
@@ -246,7 +246,7 @@ def test_a_course_broken_everywhere_is_graded_within_its_bound(tmp_path):
         module = next((course / "exercises" / ex).glob("*.py"))
         module.write_text(reference_text(ex) + tail)
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "graders", "--all", str(course), "--json", "-", "--timeout-factor", "0.2", "--min-score", "0"],
+    proc = subprocess.run([sys.executable, "-m", "torchgrade", "--all", str(course), "--json", "-", "--timeout-factor", "0.2", "--min-score", "0"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=BROKEN_COURSE_BOUND_S * 2)
     elapsed = time.monotonic() - start
     report = json.loads(proc.stdout)

@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import torch
 
-from graders.compare import CheckFailed, explained, expect_equal, expect_tensor, fail
-from graders.plugin import check
+from torchgrade.kit.compare import CheckFailed, explained, expect_equal, expect_tensor, fail
+from torchgrade.engine.plugin import check
 
 # --------------------------------------------------------------------------- inputs
 

@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from graders.compare import explained, expect_float, expect_tensor, fail
-from graders.plugin import check
-from graders.probes import ForwardProbe
+from torchgrade.kit.compare import explained, expect_float, expect_tensor, fail
+from torchgrade.engine.plugin import check
+from torchgrade.kit.probes import ForwardProbe
 
 # PyTorch errors a learner's code is likely to hit here, and what to do about each
 KNOWN_ERRORS = [

@@ -13,9 +13,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from graders.compare import CheckFailed, expect_tensor, expect_tensors, fail
-from graders.plugin import check
-from graders.wire import Foreign, type_name
+from torchgrade.kit.compare import CheckFailed, expect_tensor, expect_tensors, fail
+from torchgrade.engine.plugin import check
+from torchgrade.engine.wire import Foreign, type_name
 
 IN, HIDDEN, OUT, P = 5, 8, 3, 0.25  # MyModel(IN, HIDDEN, OUT, dropout=P); P is not the default 0.3
 BATCH = 6

@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
-from graders.compare import CheckFailed, expect_tensor, fail
-from graders.plugin import check
-from graders.wire import Foreign, type_name
+from torchgrade.kit.compare import CheckFailed, expect_tensor, fail
+from torchgrade.engine.plugin import check
+from torchgrade.engine.wire import Foreign, type_name
 
 # --------------------------------------------------------------------------- shared setup
 

@@ -13,9 +13,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from graders.compare import expect_equal, expect_float, expect_tensors, fail
-from graders.plugin import check
-from graders.probes import ForwardProbe, OpTrace, StepProbe, snapshot
+from torchgrade.kit.compare import expect_equal, expect_float, expect_tensors, fail
+from torchgrade.engine.plugin import check
+from torchgrade.kit.probes import ForwardProbe, OpTrace, StepProbe, snapshot
 
 # --------------------------------------------------------------------------- shared setup
 

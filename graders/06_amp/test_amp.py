@@ -35,9 +35,9 @@ import torch
 from torch import nn
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from graders.compare import expect_float, expect_tensors, fail
-from graders.plugin import check
-from graders.probes import snapshot
+from torchgrade.kit.compare import expect_float, expect_tensors, fail
+from torchgrade.engine.plugin import check
+from torchgrade.kit.probes import snapshot
 
 # --------------------------------------------------------------------------- shared setup
 

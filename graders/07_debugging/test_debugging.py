@@ -23,10 +23,10 @@ import math
 import torch
 from torch import nn
 
-from graders.compare import fail
-from graders.plugin import check
-from graders.probes import ForwardProbe
-from graders.wire import type_name
+from torchgrade.kit.compare import fail
+from torchgrade.engine.plugin import check
+from torchgrade.kit.probes import ForwardProbe
+from torchgrade.engine.wire import type_name
 
 # --------------------------------------------------------------------------- shared setup
 

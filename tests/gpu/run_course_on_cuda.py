@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-GRADE = [sys.executable, "-m", "graders"]  # the `grade` command of this checkout
+GRADE = [sys.executable, "-m", "torchgrade"]  # the `grade` command of this checkout
 TIMEOUT_S = 480  # per grade call (the whole course on a GPU takes about a minute)
 
 # (label, exercise, text in the reference, what replaces it, checks that must fail)

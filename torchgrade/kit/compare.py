@@ -13,7 +13,7 @@ from typing import Any, Iterator, Mapping, NoReturn
 
 import torch
 
-from graders.wire import Foreign, type_name
+from torchgrade.engine.wire import Foreign, type_name
 
 
 class CheckFailed(AssertionError):

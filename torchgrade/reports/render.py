@@ -1,4 +1,4 @@
-"""Render a :class:`~graders.report.Report` through the templates in ``templates/``."""
+"""Render a :class:`~torchgrade.results.Report` through the templates in ``templates/``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import jinja2
 
-from graders.report import Report
+from torchgrade.results import Report
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

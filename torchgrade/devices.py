@@ -14,7 +14,7 @@ os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
 
 import torch  # noqa: E402
 
-from graders.course import UsageError  # noqa: E402
+from torchgrade.course import UsageError  # noqa: E402
 
 
 def cuda_count() -> int:

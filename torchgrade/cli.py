@@ -1,4 +1,4 @@
-"""``grade``: the command line, a thin layer over :mod:`graders.session` and :mod:`graders.render`."""
+"""``grade``: the command line, a thin layer over :mod:`torchgrade.engine.session` and :mod:`torchgrade.reports.render`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,20 @@ from pathlib import Path
 
 import click
 
-from graders import bundle, course, devices, formats, render, sandbox, session
-from graders.course import UsageError
+from torchgrade import bundle
+
+from torchgrade import course
+
+from torchgrade import devices
+
+from torchgrade.reports import formats
+
+from torchgrade.reports import render
+
+from torchgrade.engine import sandbox
+
+from torchgrade.engine import session
+from torchgrade.course import UsageError
 
 
 def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target]:

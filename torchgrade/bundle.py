@@ -1,6 +1,6 @@
 """``grade gradescope-bundle``: a zip to upload as a Gradescope programming assignment.
 
-It holds the course (graders, reference, stubs, templates, pyproject.toml) plus Gradescope's
+It holds the engine and the course (torchgrade, graders, reference, stubs, pyproject.toml) plus Gradescope's
 ``setup.sh`` and ``run_autograder``, rendered from ``templates/gradescope/``; which files a
 learner edits comes from each exercise's ``exercise.toml``.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from graders.course import Exercise
-from graders.render import environment
+from torchgrade.course import Exercise
+from torchgrade.reports.render import environment
 
-COURSE_PARTS = ("pyproject.toml", "README.md", "SECURITY.md", "graders", "reference", "exercises", "templates")
+COURSE_PARTS = ("pyproject.toml", "README.md", "SECURITY.md", "torchgrade", "graders", "reference", "exercises")
 
 
 def course_files(root: Path) -> list[Path]:

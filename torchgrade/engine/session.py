@@ -8,20 +8,20 @@ say), the checks it had not finished are failed with the reason; it never counts
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import pytest_jsonreport.plugin  # noqa: F401 - imported once, before forking
+import pytest
 import torch
 
-from graders import plugin, sandbox
-from graders.course import Target
-from graders.report import CheckResult, ExerciseResult, Report
+import torchgrade.engine.plugin  # noqa: F401 - imported once here, before forking, not in every child
+from torchgrade.course import Target
+from torchgrade.engine import events, sandbox
+from torchgrade.results import CheckResult, ExerciseResult, Fault, Report, Status
 
 
 @dataclass(frozen=True)
@@ -51,45 +51,43 @@ def grade_exercise(target: Target, options: Options) -> ExerciseResult:
     return grade([target], options).exercises[0]
 
 
-def _pytest_args(target: Target, options: Options) -> list[str]:
+def _pytest_args(target: Target, options: Options, events_fd: int, passed_before: list[str]) -> list[str]:
     args = [
         str(target.exercise.grader_dir),
         f"--rootdir={target.exercise.root}",
-        "--submission", str(target.module_file),
-        "--device", options.device,
-        "--timeout-factor", str(options.timeout_factor),
-        "-p", "no:cacheprovider",
+        "--submission",
+        str(target.module_file),
+        "--device",
+        options.device,
+        "--timeout-factor",
+        str(options.timeout_factor),
+        "--events-fd",
+        str(events_fd),
+        "-p",
+        "torchgrade",  # the plugin's entry point, also where plugin autoloading is turned off
+        "-p",
+        "no:cacheprovider",
         "--import-mode=importlib",
         "-q",
     ]
     if options.memory_mb:
         args += ["--memory-mb", str(options.memory_mb)]
     if options.checks:
-        args += ["-k", " or ".join(f"test_{c}" for c in options.checks)]
+        args += ["--checks", ",".join(options.checks)]
+    if passed_before:
+        args += ["--passed-before", ",".join(passed_before)]
     return args
 
 
-def _run_pytest(target: Target, options: Options, channel: int, deselect: list[str]) -> None:
-    """The exercise child: run pytest, send the compact outcome, never return."""
-    import pytest
-    from pytest_jsonreport.plugin import JSONReport
-
+def _run_pytest(run: _Run, options: Options, channel: int) -> None:
+    """The exercise child: run pytest with its events going to ``channel``; never returns."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # also when sys.stdout is not fd 1 (pytest capturing us)
-    plugin.CHANNEL = channel
-    json_report = JSONReport()
-    args = _pytest_args(target, options) + [f"--deselect={nodeid}" for nodeid in deselect]
-    pytest.main(args, plugins=[json_report])
-    report = json_report.report or {}
-    outcome = {
-        "event": "report",
-        "tests": {t["nodeid"]: t.get("metadata", {}).get("torchgrade") for t in report.get("tests", [])},
-        "exercises": report.get("torchgrade", {}),
-        "collect_errors": [c.get("longrepr", "") for c in report.get("collectors", []) if c.get("outcome") == "failed"],
-    }
-    os.write(channel, (json.dumps(outcome) + "\n").encode())
+    passed = [r.id for r in run.results.values() if r.status == Status.PASSED]
+    args = _pytest_args(run.target, options, channel, passed) + [f"--deselect={nodeid}" for nodeid in run.results]
+    pytest.main(args)
 
 
 @dataclass
@@ -97,46 +95,52 @@ class _Run:
     """One exercise's grading: possibly several pytest processes, if one of them dies."""
 
     target: Target
-    checks: list[dict] | None = None  # as first collected
-    records: dict[str, dict] = field(default_factory=dict)  # nodeid -> the check's record
+    checks: dict[str, CheckResult] | None = None  # node id -> result, as first collected
+    results: dict[str, CheckResult] = field(default_factory=dict)  # node id -> the check's final result
     error: str | None = None
+    fault: Fault | None = None
     done: bool = False
 
-    def absorb(self, events: list[dict], status: int | None) -> None:
+    def absorb(self, stream: list[events.Event], status: int | None) -> None:
         """Take one pytest process's events; if it died mid-way, fail the check it was in."""
-        collected = next((e["checks"] for e in events if e.get("event") == "collected"), None)
-        final = next((e for e in events if e.get("event") == "report"), None)
+        collected = next((e for e in stream if isinstance(e, events.Collected)), None)
+        ended = next((e for e in stream if isinstance(e, events.Ended)), None)
+        self.results.update({e.nodeid: e.result for e in stream if isinstance(e, events.Finished)})
         if self.checks is None:
-            if collected is None:
-                errors = "\n".join(final.get("collect_errors", [])) if final else ""
-                self.error = "grader error: the checks of this exercise could not be collected" + (f"\n{errors}" if errors else "")
-                self.checks, self.done = [], True
+            if collected is None or (ended and ended.collect_errors):
+                errors = "\n".join(ended.collect_errors) if ended else ""
+                self.error = "grader error: the checks of this exercise could not be collected" + (
+                    f"\n{errors}" if errors else ""
+                )
+                self.fault, self.checks, self.done = Fault.GRADER, {}, True
                 return
-            self.checks = collected
-        if final:
-            self.records.update({k: v for k, v in final["tests"].items() if v})
-            self.error = (final.get("exercises", {}).get(self.target.exercise.id) or {}).get("load_error") or self.error
+            self.checks = collected.checks
+        if ended:
+            if ended.load_error:
+                self.error, self.fault = ended.load_error, ended.load_fault
             self.done = True
             return
-        self.records.update({e["nodeid"]: e["record"] for e in events if e.get("event") == "result"})
-        started = [e["nodeid"] for e in events if e.get("event") == "start" and e["nodeid"] not in self.records]
+        started = [e.nodeid for e in stream if isinstance(e, events.Started) and e.nodeid not in self.results]
         if not started:  # died outside any check: nothing left to learn by retrying
             self.done = True
             return
-        crashed = next(c for c in self.checks if c["nodeid"] == started[-1])
-        self.records[crashed["nodeid"]] = {**crashed, "status": "failed",
-                                           "message": f"Grading stopped during this check: {_death_reason(status)}. Does your code kill processes or exit?"}
+        crashed = replace(self.checks[started[-1]])
+        crashed.settle(
+            Status.FAILED,
+            f"Grading stopped during this check: {_death_reason(status)}. Does your code kill processes or exit?",
+        )
+        self.results[started[-1]] = crashed
 
     def result(self) -> ExerciseResult:
         ex = self.target.exercise
-        result = ExerciseResult(id=ex.id, title=ex.title, path=self.target.display_path, error=self.error)
-        for check in self.checks or []:
-            rec = self.records.get(check["nodeid"]) or {**check, "status": "error", "message": "grader error: this check produced no result."}
-            result.checks.append(CheckResult(
-                id=rec["id"], name=rec["name"], status=rec["status"], points=rec["points"], message=rec["message"],
-                duration_s=rec.get("duration_s", 0.0), details=rec.get("details", ""), output=rec.get("output", ""),
-                plots=rec.get("plots", []),
-            ))
+        result = ExerciseResult(id=ex.id, title=ex.title, path=self.target.display_path, error=self.error,
+                                fault=self.fault)
+        for nodeid, check in (self.checks or {}).items():
+            final = self.results.get(nodeid)
+            if final is None:
+                final = replace(check)
+                final.settle(Status.ERROR, "grader error: this check produced no result.", fault=Fault.INFRASTRUCTURE)
+            result.checks.append(final)
         return result
 
 
@@ -155,7 +159,7 @@ def _start(run: _Run, options: Options) -> _Process:
     if pid == 0:
         try:
             os.close(read_fd)
-            _run_pytest(run.target, options, write_fd, deselect=list(run.records))
+            _run_pytest(run, options, write_fd)
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -188,22 +192,10 @@ def _drive(runs: list[_Run], options: Options) -> None:
 
 def _finish(proc: _Process, status: int | None, active: dict[int, _Process], waiting: list[_Run]) -> None:
     os.close(proc.fd)
-    proc.run.absorb(_events(proc.buffer), status)
+    proc.run.absorb(events.parse(proc.buffer), status)
     sandbox.reap_strays(keep={p.pid for p in active.values()})
     if not proc.run.done:
         waiting.insert(0, proc.run)  # a fresh process for the checks that remain
-
-
-def _events(buffer: bytes) -> list[dict]:
-    events = []
-    for line in buffer.split(b"\n"):
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events
 
 
 def _death_reason(status: int | None) -> str:

@@ -35,8 +35,8 @@ from typing import Any, Callable
 
 import torch
 
-from graders import wire
-from graders.loader import LoadError
+from torchgrade.engine import wire
+from torchgrade.engine.loader import LoadError
 
 _PR_SET_CHILD_SUBREAPER = 36
 # PyTorch errors whose cause is a concept worth naming, wherever they are raised

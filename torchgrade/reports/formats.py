@@ -1,6 +1,6 @@
 """Report formats beyond the terminal and ``grade-report/1`` JSON, one renderer per format.
 
-Every renderer maps the one result model (:mod:`graders.report`) onto a platform's
+Every renderer maps the one result model (:mod:`torchgrade.results`) onto a platform's
 shape. Every number comes from the model (``score``, ``max_score``, ``percent``, all
 built on ``exact_sum``); nothing here scores a second time. Text formats render through
 ``templates/`` (``report.html.j2``, ``summary.md.j2``); JUnit XML is built with
@@ -30,9 +30,9 @@ from typing import IO, Iterator, Mapping
 import jinja2
 from markupsafe import Markup, escape
 
-from graders import render
-from graders.course import UsageError
-from graders.report import CheckResult, ExerciseResult, Report, exact_sum
+from torchgrade.reports import render
+from torchgrade.course import UsageError
+from torchgrade.results import CheckResult, ExerciseResult, Report, exact_sum
 
 TEMPLATES = render.TEMPLATES
 

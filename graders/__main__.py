@@ -1,5 +1,0 @@
-"""``python -m graders`` is ``grade``."""
-
-from graders.cli import entry
-
-entry()

@@ -1,0 +1,5 @@
+"""``python -m torchgrade`` is ``grade``."""
+
+from torchgrade.cli import entry
+
+entry()

@@ -1,0 +1,1 @@
+"""Report formats: one module per platform over the one result model (:mod:`torchgrade.results`)."""
