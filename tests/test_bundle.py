@@ -13,8 +13,8 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT, mutate, reference_text
+
 from torchgrade.cli import gradescope_bundle
 
 
@@ -33,8 +33,15 @@ def test_bundle_holds_the_course_and_executable_scripts(tmp_path):
         names = set(zf.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
         script = zf.read("run_autograder").decode()
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "graders/05_training/exercise.toml",
-            "reference/05_training/training.py", "exercises/05_training/training.py", "torchgrade/templates/terminal.txt.j2"} <= names
+    assert {
+        "setup.sh",
+        "run_autograder",
+        "pyproject.toml",
+        "graders/05_training/exercise.toml",
+        "reference/05_training/training.py",
+        "exercises/05_training/training.py",
+        "torchgrade/templates/terminal.txt.j2",
+    } <= names
     assert not any("__pycache__" in n for n in names)
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
     for module in ("tensors.py", "autograd.py", "model.py", "data.py", "training.py", "amp.py", "debugging.py"):
@@ -52,23 +59,36 @@ def test_run_autograder_grades_the_submission(tmp_path, layout):
     autograder = tmp_path / "autograder"
     with zipfile.ZipFile(out) as zf:
         zf.extractall(autograder / "source")
-    submission = {"flat": "training.py", "folder": "05_training/training.py",
-                  "repository": "exercises/05_training/training.py"}[layout]
+    submission = {
+        "flat": "training.py",
+        "folder": "05_training/training.py",
+        "repository": "exercises/05_training/training.py",
+    }[layout]
     wrong = mutate("05_training", "    optimizer.zero_grad()  # gradients accumulate in .grad unless cleared\n", "")
     (autograder / "submission" / submission).parent.mkdir(parents=True)
     (autograder / "submission" / submission).write_text(wrong)
     grade = shutil.which("grade", path=os.path.dirname(sys.executable))
     env = {**os.environ, "AUTOGRADER_ROOT": str(autograder), "TORCHGRADE": grade}
-    proc = subprocess.run(["bash", str(autograder / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["bash", str(autograder / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     results = json.loads((autograder / "results" / "results.json").read_text())
     status = {t["name"]: t["status"] for t in results["tests"]}
     assert status["train_step: clears old gradients before backward"] == "failed"  # the learner's file was graded
     assert status["evaluate: accuracy matches the reference"] == "passed"
     assert 0 < results["score"] < 100
-    assert (autograder / "source" / "reference" / "05_training" / "training.py").read_text() == reference_text("05_training")
+    assert (autograder / "source" / "reference" / "05_training" / "training.py").read_text() == reference_text(
+        "05_training"
+    )
 
 
 def test_grade_routes_the_subcommand():
-    proc = subprocess.run([sys.executable, "-m", "torchgrade", "gradescope-bundle", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "torchgrade", "gradescope-bundle", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 0 and "Usage: grade gradescope-bundle [OPTIONS] OUT.zip" in proc.stdout

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from torchgrade.course import Exercise
-from torchgrade.reports.render import environment
+from torchgrade.reports.common import render
 
 COURSE_PARTS = ("pyproject.toml", "README.md", "SECURITY.md", "torchgrade", "graders", "reference", "exercises")
 
@@ -21,7 +21,9 @@ def course_files(root: Path) -> list[Path]:
     files: list[Path] = []
     for part in COURSE_PARTS:
         path = root / part
-        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
+        candidates = (
+            [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
+        )
         files += [p.relative_to(root) for p in candidates if "__pycache__" not in p.parts and p.suffix != ".pyc"]
     return files
 
@@ -35,11 +37,10 @@ def _executable(name: str) -> zipfile.ZipInfo:
 
 def gradescope_bundle(root: Path, exercises: list[Exercise], out: Path) -> int:
     """Write the autograder zip to ``out``; returns the number of files in it."""
-    env = environment(color=False)
     files = [f for ex in exercises for f in ex.learner_files]
     scripts = {
-        "setup.sh": env.get_template("gradescope/setup.sh.j2").render(),
-        "run_autograder": env.get_template("gradescope/run_autograder.j2").render(exercises=exercises, files=files),
+        "setup.sh": render("gradescope/setup.sh.j2"),
+        "run_autograder": render("gradescope/run_autograder.j2", exercises=exercises, files=files),
     }
     parts = course_files(root)
     out.parent.mkdir(parents=True, exist_ok=True)
