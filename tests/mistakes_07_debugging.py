@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-
 NORMS = "    return {name: p.grad.norm().item() for name, p in model.named_parameters() if p.grad is not None}"
 RAISE = '        raise FloatingPointError(f"loss is {loss.item()}")'
 TEST = "    if not torch.isfinite(loss):\n"
-NONFINITE_BODY = """    return [
-        name
-        for name, p in model.named_parameters()
-        if p.grad is not None and not torch.isfinite(p.grad).all()
-    ]"""
+NONFINITE_BODY = (
+    "    return [name for name, p in model.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]"
+)
 BAD_GRAD = "if p.grad is not None and not torch.isfinite(p.grad).all()"
 PROFILE = "    with torch.no_grad(), torch.profiler.profile(activities=activities) as prof:\n        model(x)\n"
 COUNT = '    return {e.key: e.count for e in prof.key_averages() if e.key.startswith("aten::")}'
@@ -30,46 +27,191 @@ GRAD_OFF = "    torch.set_grad_enabled(False)\n    with torch.profiler.profile(a
 
 # (what the learner did, text in the reference, what they wrote instead, the check that must fail, words its message must hold)
 MISTAKES = [
-    ("None gradients reported as 0.0", NORMS,
-     "    return {name: (p.grad.norm().item() if p.grad is not None else 0.0) for name, p in model.named_parameters()}",
-     "grad_norms_names", "whose .grad is None"),
-    ("frozen parameters left out although they have a .grad", "if p.grad is not None}", "if p.requires_grad and p.grad is not None}",
-     "grad_norms_names", "frozen (requires_grad=False) but still has a .grad"),
-    ("only the weights", "if p.grad is not None}", 'if p.grad is not None and name.endswith("weight")}', "grad_norms_names", "missing"),
-    ("norm of the parameter instead of its gradient", "p.grad.norm().item()", "p.norm().item()", "grad_norms_values", "norm of the parameter itself"),
+    (
+        "None gradients reported as 0.0",
+        NORMS,
+        "    return {name: (p.grad.norm().item() if p.grad is not None else 0.0) for name, p in model.named_parameters()}",
+        "grad_norms_names",
+        "whose .grad is None",
+    ),
+    (
+        "frozen parameters left out although they have a .grad",
+        "if p.grad is not None}",
+        "if p.requires_grad and p.grad is not None}",
+        "grad_norms_names",
+        "frozen (requires_grad=False) but still has a .grad",
+    ),
+    (
+        "only the weights",
+        "if p.grad is not None}",
+        'if p.grad is not None and name.endswith("weight")}',
+        "grad_norms_names",
+        "missing",
+    ),
+    (
+        "norm of the parameter instead of its gradient",
+        "p.grad.norm().item()",
+        "p.norm().item()",
+        "grad_norms_values",
+        "norm of the parameter itself",
+    ),
     ("squared norm", "p.grad.norm().item()", "p.grad.pow(2).sum().item()", "grad_norms_values", "squared norm"),
     ("norms returned as tensors", "p.grad.norm().item()", "p.grad.norm()", "grad_norms_floats", "not a Python float"),
-    ("a threshold instead of a finiteness test", TEST, "    if loss.abs() > 1e10:\n", "check_finite_nan", "NaN compares False with everything"),
-    ("ValueError instead of FloatingPointError", RAISE, '        raise ValueError(f"loss is {loss.item()}")', "check_finite_nan",
-     "asks for FloatingPointError"),
+    (
+        "a threshold instead of a finiteness test",
+        TEST,
+        "    if loss.abs() > 1e10:\n",
+        "check_finite_nan",
+        "NaN compares False with everything",
+    ),
+    (
+        "ValueError instead of FloatingPointError",
+        RAISE,
+        '        raise ValueError(f"loss is {loss.item()}")',
+        "check_finite_nan",
+        "asks for FloatingPointError",
+    ),
     ("only NaN caught", TEST, "    if torch.isnan(loss):\n", "check_finite_inf", "returned quietly for a loss of inf"),
-    ("only +Inf caught besides NaN", TEST, '    if torch.isnan(loss) or loss == float("inf"):\n', "check_finite_inf", "-Inf is infinite too"),
-    ("message without nan/inf", RAISE, '        raise FloatingPointError("the loss is not finite")', "check_finite_message", "does not contain 'nan'"),
-    ("one message for both", RAISE, '        raise FloatingPointError("loss is nan or inf")', "check_finite_message", "does not say which"),
-    ("large finite losses rejected", TEST, "    if not torch.isfinite(loss) or loss.abs() > 1e10:\n", "check_finite_quiet", "still finite"),
+    (
+        "only +Inf caught besides NaN",
+        TEST,
+        '    if torch.isnan(loss) or loss == float("inf"):\n',
+        "check_finite_inf",
+        "-Inf is infinite too",
+    ),
+    (
+        "message without nan/inf",
+        RAISE,
+        '        raise FloatingPointError("the loss is not finite")',
+        "check_finite_message",
+        "does not contain 'nan'",
+    ),
+    (
+        "one message for both",
+        RAISE,
+        '        raise FloatingPointError("loss is nan or inf")',
+        "check_finite_message",
+        "does not say which",
+    ),
+    (
+        "large finite losses rejected",
+        TEST,
+        "    if not torch.isfinite(loss) or loss.abs() > 1e10:\n",
+        "check_finite_quiet",
+        "still finite",
+    ),
     ("returns True when finite", RAISE, RAISE + "\n    return True", "check_finite_quiet", "it should return None"),
-    ("numpy() on a loss that requires grad", TEST, "    import numpy as np\n    if not np.isfinite(loss.numpy()):\n", "check_finite_quiet",
-     "requires grad"),
-    ("only Inf caught", BAD_GRAD, "if p.grad is not None and torch.isinf(p.grad).any()", "nonfinite_grads_nan", "torch.isinf does not catch NaN"),
-    ("only NaN caught (torch.isnan)", BAD_GRAD, "if p.grad is not None and torch.isnan(p.grad).any()", "nonfinite_grads_inf",
-     "torch.isnan does not catch Inf"),
-    ("+Inf caught but not -Inf", BAD_GRAD, 'if p.grad is not None and (torch.isnan(p.grad).any() or (p.grad == float("inf")).any())',
-     "nonfinite_grads_inf", "-Inf is infinite too"),
-    ("names sorted", NONFINITE_BODY, "    return sorted(" + NONFINITE_BODY.removeprefix("    return ") + ")", "nonfinite_grads_order", "without sorting"),
-    ("None gradients not skipped", BAD_GRAD, "if not torch.isfinite(p.grad).all()", "nonfinite_grads_skips_none", "if p.grad is not None"),
-    ("non-aten events included", COUNT, "    return {e.key: e.count for e in prof.key_averages()}", "op_counts_counts", "not aten:: operators"),
+    (
+        "numpy() on a loss that requires grad",
+        TEST,
+        "    import numpy as np\n    if not np.isfinite(loss.numpy()):\n",
+        "check_finite_quiet",
+        "requires grad",
+    ),
+    (
+        "only Inf caught",
+        BAD_GRAD,
+        "if p.grad is not None and torch.isinf(p.grad).any()",
+        "nonfinite_grads_nan",
+        "torch.isinf does not catch NaN",
+    ),
+    (
+        "only NaN caught (torch.isnan)",
+        BAD_GRAD,
+        "if p.grad is not None and torch.isnan(p.grad).any()",
+        "nonfinite_grads_inf",
+        "torch.isnan does not catch Inf",
+    ),
+    (
+        "+Inf caught but not -Inf",
+        BAD_GRAD,
+        'if p.grad is not None and (torch.isnan(p.grad).any() or (p.grad == float("inf")).any())',
+        "nonfinite_grads_inf",
+        "-Inf is infinite too",
+    ),
+    (
+        "names sorted",
+        NONFINITE_BODY,
+        "    return sorted(" + NONFINITE_BODY.removeprefix("    return ") + ")",
+        "nonfinite_grads_order",
+        "without sorting",
+    ),
+    (
+        "None gradients not skipped",
+        BAD_GRAD,
+        "if not torch.isfinite(p.grad).all()",
+        "nonfinite_grads_skips_none",
+        "if p.grad is not None",
+    ),
+    (
+        "non-aten events included",
+        COUNT,
+        "    return {e.key: e.count for e in prof.key_averages()}",
+        "op_counts_counts",
+        "not aten:: operators",
+    ),
     ("only top-level events counted", COUNT, TOP_LEVEL, "op_counts_counts", "Nested operators count too"),
-    ("model.eval() before profiling", PROFILE, "    model.eval()\n" + PROFILE, "op_counts_counts", "ran in evaluation mode"),
-    ("eval() for the profile, train() after", PROFILE, "    model.eval()\n" + PROFILE + "    model.train()\n", "op_counts_keeps_mode",
-     "ran in evaluation mode"),
-    ("model left in evaluation mode", PROFILE, "    model.eval()\n" + PROFILE, "op_counts_keeps_mode", "evaluation mode"),
-    ("model.train() after profiling", PROFILE, PROFILE + "    model.train()\n", "op_counts_keeps_mode",
-     "handed over in evaluation mode and was left in training mode"),
-    ("gradient tracking switched off and left off", PROFILE, GRAD_OFF, "op_counts_no_grad", "still off after op_counts returned"),
-    ("gradients cleared after taking the norms", NORMS, "    norms = " + NORMS.removeprefix("    return ") + "\n    model.zero_grad()\n    return norms",
-     "gradients_unchanged", "grad_norms changed the gradients"),
-    ("non-finite gradients repaired in place", NONFINITE_BODY, NAN_TO_NUM, "gradients_unchanged", "nonfinite_grads changed the gradients"),
-    ("gradients cleared before profiling", PROFILE, "    model.zero_grad()\n" + PROFILE, "gradients_unchanged", "op_counts changed the gradients"),
-    ("profiled with gradient tracking on", "with torch.no_grad(), torch.profiler", "with torch.profiler", "op_counts_no_grad",
-     "Gradient tracking was on"),
+    (
+        "model.eval() before profiling",
+        PROFILE,
+        "    model.eval()\n" + PROFILE,
+        "op_counts_counts",
+        "ran in evaluation mode",
+    ),
+    (
+        "eval() for the profile, train() after",
+        PROFILE,
+        "    model.eval()\n" + PROFILE + "    model.train()\n",
+        "op_counts_keeps_mode",
+        "ran in evaluation mode",
+    ),
+    (
+        "model left in evaluation mode",
+        PROFILE,
+        "    model.eval()\n" + PROFILE,
+        "op_counts_keeps_mode",
+        "evaluation mode",
+    ),
+    (
+        "model.train() after profiling",
+        PROFILE,
+        PROFILE + "    model.train()\n",
+        "op_counts_keeps_mode",
+        "handed over in evaluation mode and was left in training mode",
+    ),
+    (
+        "gradient tracking switched off and left off",
+        PROFILE,
+        GRAD_OFF,
+        "op_counts_no_grad",
+        "still off after op_counts returned",
+    ),
+    (
+        "gradients cleared after taking the norms",
+        NORMS,
+        "    norms = " + NORMS.removeprefix("    return ") + "\n    model.zero_grad()\n    return norms",
+        "gradients_unchanged",
+        "grad_norms changed the gradients",
+    ),
+    (
+        "non-finite gradients repaired in place",
+        NONFINITE_BODY,
+        NAN_TO_NUM,
+        "gradients_unchanged",
+        "nonfinite_grads changed the gradients",
+    ),
+    (
+        "gradients cleared before profiling",
+        PROFILE,
+        "    model.zero_grad()\n" + PROFILE,
+        "gradients_unchanged",
+        "op_counts changed the gradients",
+    ),
+    (
+        "profiled with gradient tracking on",
+        "with torch.no_grad(), torch.profiler",
+        "with torch.profiler",
+        "op_counts_no_grad",
+        "Gradient tracking was on",
+    ),
 ]

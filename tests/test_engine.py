@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from torchgrade.engine import sandbox
-
-from torchgrade.engine import wire
+from torchgrade.engine import sandbox, wire
 from torchgrade.kit.compare import CheckFailed, expect_equal, expect_float, expect_tensor, expect_tensors
 from torchgrade.results import CheckResult, ExerciseResult, Report, exact_sum
 
@@ -20,7 +18,9 @@ def message(fn, *args, **kw) -> str:
 
 def test_expect_tensor_explains_each_kind_of_difference():
     want = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
-    assert "should be a tensor, but is a numpy.ndarray" in message(expect_tensor, wire.Foreign("numpy.ndarray"), want, "x")
+    assert "should be a tensor, but is a numpy.ndarray" in message(
+        expect_tensor, wire.Foreign("numpy.ndarray"), want, "x"
+    )
     assert "has shape (4,), expected (2, 2)" in message(expect_tensor, want.flatten(), want, "x")
     assert "has dtype torch.float64, expected torch.float32" in message(expect_tensor, want.double(), want, "x")
     nan = want.clone()
@@ -35,7 +35,9 @@ def test_expect_tensor_explains_each_kind_of_difference():
 
 def test_expect_tensors_names_missing_and_extra_keys():
     want = {"a": torch.zeros(2), "b": torch.ones(2)}
-    assert "missing 'b'; unexpected 'c'" in message(expect_tensors, {"a": torch.zeros(2), "c": torch.ones(2)}, want, "state")
+    assert "missing 'b'; unexpected 'c'" in message(
+        expect_tensors, {"a": torch.zeros(2), "c": torch.ones(2)}, want, "state"
+    )
     assert "state `b` differs" in message(expect_tensors, {"a": torch.zeros(2), "b": torch.zeros(2)}, want, "state")
 
 
@@ -58,8 +60,15 @@ def test_wire_keeps_plain_data_and_names_everything_else():
         def __eq__(self, other):
             return True
 
-    data = {"t": torch.nn.Parameter(torch.ones(2)), "tup": (1, 2.5, "s", None), "size": torch.Size([2, 3]),
-            "np": np.zeros(2), "np_float": np.float64(0.5), "liar": Liar(), "dtype": torch.float16}
+    data = {
+        "t": torch.nn.Parameter(torch.ones(2)),
+        "tup": (1, 2.5, "s", None),
+        "size": torch.Size([2, 3]),
+        "np": np.zeros(2),
+        "np_float": np.float64(0.5),
+        "liar": Liar(),
+        "dtype": torch.float16,
+    }
     back = wire.decode(wire.encode(data))
     assert type(back["t"]) is torch.Tensor and not back["t"].requires_grad
     assert back["tup"] == (1, 2.5, "s", None) and back["size"] == (2, 3)
@@ -69,8 +78,12 @@ def test_wire_keeps_plain_data_and_names_everything_else():
 
 def test_exact_sums():
     assert exact_sum([0.1, 0.2]) == 0.3 and exact_sum([5, 5]) == 10 and isinstance(exact_sum([2.5, 2.5]), int)
-    checks = [CheckResult("a", "a", "passed", 0.1), CheckResult("b", "b", "passed", 0.2), CheckResult("c", "c", "skipped", 5),
-              CheckResult("d", "d", "failed", 3)]
+    checks = [
+        CheckResult("a", "a", "passed", 0.1),
+        CheckResult("b", "b", "passed", 0.2),
+        CheckResult("c", "c", "skipped", 5),
+        CheckResult("d", "d", "failed", 3),
+    ]
     ex = ExerciseResult("01_x", "X", "p", checks)
     report = Report([ex, ExerciseResult("02_y", "Y", "q", [CheckResult("e", "e", "failed", 0)])], "cpu", "2")
     assert (ex.score, ex.max_score) == (0.3, 3.3)

@@ -5,25 +5,35 @@ list of inputs (``CASES[name]``) built inside the sandbox child, and records for
 call the result, its device, whether the input was left as it was and, for the functions
 that must return views, whether the result shares the input's storage. Every check on a
 function reuses that function's cached results; ``noise`` does the same for
-``seeded_noise`` and the global random state.
+``seeded_noise`` and the global random state. The reference runs every scenario in one
+child (``REFERENCE``), the learner's code one child per function.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
-from torchgrade.kit.compare import CheckFailed, explained, expect_equal, expect_tensor, fail
-from torchgrade.engine.plugin import check
+from torchgrade.kit import (
+    CheckFailed,
+    ReferenceBatch,
+    attempt,
+    check,
+    describe,
+    describe_type,
+    expect_equal,
+    expect_tensor,
+    fail,
+    randn,
+    shares_storage,
+    type_name,
+    writes_through,
+)
 
 # --------------------------------------------------------------------------- inputs
-
-
-def rand(*shape: int, seed: int = 0, dtype: torch.dtype = torch.float32, device: str = "cpu") -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=g).to(dtype=dtype, device=device)
 
 
 def ints(*shape: int, device: str = "cpu") -> torch.Tensor:
@@ -33,7 +43,9 @@ def ints(*shape: int, device: str = "cpu") -> torch.Tensor:
 Case = tuple[str, Callable[[str], tuple]]  # (how the call reads in a message, device -> arguments)
 
 
-def _x(shape: tuple[int, ...], build: Callable[[str], torch.Tensor], note: str = "") -> tuple[str, Callable[[str], tuple]]:
+def _x(
+    shape: tuple[int, ...], build: Callable[[str], torch.Tensor], note: str = ""
+) -> tuple[str, Callable[[str], tuple]]:
     return f"x of shape {shape}{note}", lambda device: (build(device),)
 
 
@@ -43,78 +55,119 @@ def _calls(name: str, cases: list[tuple[str, Callable[[str], tuple]]]) -> list[C
 
 CASES: dict[str, list[Case]] = {
     "evens": [(f"evens({n})", lambda device, n=n: (n,)) for n in (0, 1, 2, 7, 10)],
-    "identity_plus": [(f"identity_plus({n}, {v})", lambda device, n=n, v=v: (n, v)) for n, v in ((1, 0.5), (3, 0.5), (4, -2.0), (2, 0.0))],
-    "flatten_features": _calls("flatten_features", [
-        _x((2, 3, 4), lambda d: rand(2, 3, 4, seed=1, device=d)),
-        _x((5, 2), lambda d: rand(5, 2, seed=2, device=d), ", already 2-D"),
-        _x((1, 2, 3, 4), lambda d: ints(1, 2, 3, 4, device=d), ", int64, batch of one"),
-        _x((3, 1, 5), lambda d: rand(3, 1, 5, seed=3, dtype=torch.float64, device=d), ", float64"),
-    ]),
-    "flatten_features:non_contiguous": _calls("flatten_features", [
-        _x((2, 4, 3), lambda d: ints(2, 3, 4, device=d).permute(0, 2, 1), ", made by permute(0, 2, 1)"),
-        _x((4, 5, 3), lambda d: rand(4, 3, 5, seed=4, device=d).transpose(1, 2), ", made by transpose(1, 2)"),
-        _x((2, 3, 4), lambda d: rand(2, 6, 4, seed=5, device=d)[:, ::2], ", made by slicing x[:, ::2]"),
-        _x((2, 4, 5, 3), lambda d: rand(2, 3, 4, 5, seed=6, device=d).permute(0, 2, 3, 1), ", channels last"),
-    ]),
-    "add_batch_dim": _calls("add_batch_dim", [
-        _x((3,), lambda d: rand(3, seed=7, device=d)),
-        _x((2, 3), lambda d: ints(2, 3, device=d), ", int64"),
-        _x((1, 2, 3), lambda d: rand(1, 2, 3, seed=8, device=d)),
-        _x((), lambda d: torch.tensor(5.0, device=d), ", a scalar"),
-    ]),
-    "drop_singleton_dims": _calls("drop_singleton_dims", [
-        _x((1, 3, 1, 2), lambda d: rand(1, 3, 1, 2, seed=9, device=d)),
-        _x((1, 1, 4, 1), lambda d: ints(1, 1, 4, 1, device=d), ", int64"),
-        _x((2, 3), lambda d: rand(2, 3, seed=10, device=d), ", no axis of size 1"),
-        _x((3, 1, 1, 2, 1), lambda d: rand(3, 1, 1, 2, 1, seed=11, device=d)),
-        _x((1, 1), lambda d: torch.tensor([[4.0]], device=d)),
-    ]),
-    "channels_first": _calls("channels_first", [
-        _x((2, 4, 5, 3), lambda d: rand(2, 4, 5, 3, seed=12, device=d)),
-        _x((1, 3, 3, 2), lambda d: ints(1, 3, 3, 2, device=d), ", square images"),
-        _x((3, 2, 4, 1), lambda d: rand(3, 2, 4, 1, seed=13, device=d), ", one channel"),
-    ]),
-    "swap_batch_and_time": _calls("swap_batch_and_time", [
-        _x((2, 3, 4), lambda d: rand(2, 3, 4, seed=14, device=d)),
-        _x((4, 5), lambda d: ints(4, 5, device=d), ", 2-D"),
-        _x((2, 3, 4, 5), lambda d: rand(2, 3, 4, 5, seed=15, device=d), ", 4-D"),
-        _x((1, 3, 2), lambda d: rand(1, 3, 2, seed=16, device=d)),
-    ]),
-    "first_sample": _calls("first_sample", [
-        _x((3, 2, 2), lambda d: rand(3, 2, 2, seed=17, device=d)),
-        _x((4,), lambda d: ints(4, device=d), ", 1-D"),
-        _x((2, 5), lambda d: rand(2, 5, seed=18, dtype=torch.float64, device=d)),
-    ]),
-    "drop_first_step": _calls("drop_first_step", [
-        _x((2, 3, 2), lambda d: rand(2, 3, 2, seed=19, device=d)),
-        _x((3, 4), lambda d: ints(3, 4, device=d), ", 2-D"),
-        _x((2, 4, 3, 2), lambda d: rand(2, 4, 3, 2, seed=20, device=d), ", 4-D"),
-        _x((2, 1, 3), lambda d: rand(2, 1, 3, seed=21, device=d), ", one time step"),
-    ]),
+    "identity_plus": [
+        (f"identity_plus({n}, {v})", lambda device, n=n, v=v: (n, v))
+        for n, v in ((1, 0.5), (3, 0.5), (4, -2.0), (2, 0.0))
+    ],
+    "flatten_features": _calls(
+        "flatten_features",
+        [
+            _x((2, 3, 4), lambda d: randn(2, 3, 4, seed=1, device=d)),
+            _x((5, 2), lambda d: randn(5, 2, seed=2, device=d), ", already 2-D"),
+            _x((1, 2, 3, 4), lambda d: ints(1, 2, 3, 4, device=d), ", int64, batch of one"),
+            _x((3, 1, 5), lambda d: randn(3, 1, 5, seed=3, dtype=torch.float64, device=d), ", float64"),
+        ],
+    ),
+    "flatten_features:non_contiguous": _calls(
+        "flatten_features",
+        [
+            _x((2, 4, 3), lambda d: ints(2, 3, 4, device=d).permute(0, 2, 1), ", made by permute(0, 2, 1)"),
+            _x((4, 5, 3), lambda d: randn(4, 3, 5, seed=4, device=d).transpose(1, 2), ", made by transpose(1, 2)"),
+            _x((2, 3, 4), lambda d: randn(2, 6, 4, seed=5, device=d)[:, ::2], ", made by slicing x[:, ::2]"),
+            _x((2, 4, 5, 3), lambda d: randn(2, 3, 4, 5, seed=6, device=d).permute(0, 2, 3, 1), ", channels last"),
+        ],
+    ),
+    "add_batch_dim": _calls(
+        "add_batch_dim",
+        [
+            _x((3,), lambda d: randn(3, seed=7, device=d)),
+            _x((2, 3), lambda d: ints(2, 3, device=d), ", int64"),
+            _x((1, 2, 3), lambda d: randn(1, 2, 3, seed=8, device=d)),
+            _x((), lambda d: torch.tensor(5.0, device=d), ", a scalar"),
+        ],
+    ),
+    "drop_singleton_dims": _calls(
+        "drop_singleton_dims",
+        [
+            _x((1, 3, 1, 2), lambda d: randn(1, 3, 1, 2, seed=9, device=d)),
+            _x((1, 1, 4, 1), lambda d: ints(1, 1, 4, 1, device=d), ", int64"),
+            _x((2, 3), lambda d: randn(2, 3, seed=10, device=d), ", no axis of size 1"),
+            _x((3, 1, 1, 2, 1), lambda d: randn(3, 1, 1, 2, 1, seed=11, device=d)),
+            _x((1, 1), lambda d: torch.tensor([[4.0]], device=d)),
+        ],
+    ),
+    "channels_first": _calls(
+        "channels_first",
+        [
+            _x((2, 4, 5, 3), lambda d: randn(2, 4, 5, 3, seed=12, device=d)),
+            _x((1, 3, 3, 2), lambda d: ints(1, 3, 3, 2, device=d), ", square images"),
+            _x((3, 2, 4, 1), lambda d: randn(3, 2, 4, 1, seed=13, device=d), ", one channel"),
+        ],
+    ),
+    "swap_batch_and_time": _calls(
+        "swap_batch_and_time",
+        [
+            _x((2, 3, 4), lambda d: randn(2, 3, 4, seed=14, device=d)),
+            _x((4, 5), lambda d: ints(4, 5, device=d), ", 2-D"),
+            _x((2, 3, 4, 5), lambda d: randn(2, 3, 4, 5, seed=15, device=d), ", 4-D"),
+            _x((1, 3, 2), lambda d: randn(1, 3, 2, seed=16, device=d)),
+        ],
+    ),
+    "first_sample": _calls(
+        "first_sample",
+        [
+            _x((3, 2, 2), lambda d: randn(3, 2, 2, seed=17, device=d)),
+            _x((4,), lambda d: ints(4, device=d), ", 1-D"),
+            _x((2, 5), lambda d: randn(2, 5, seed=18, dtype=torch.float64, device=d)),
+        ],
+    ),
+    "drop_first_step": _calls(
+        "drop_first_step",
+        [
+            _x((2, 3, 2), lambda d: randn(2, 3, 2, seed=19, device=d)),
+            _x((3, 4), lambda d: ints(3, 4, device=d), ", 2-D"),
+            _x((2, 4, 3, 2), lambda d: randn(2, 4, 3, 2, seed=20, device=d), ", 4-D"),
+            _x((2, 1, 3), lambda d: randn(2, 1, 3, seed=21, device=d), ", one time step"),
+        ],
+    ),
     "to_device": [
-        (f"to_device(x, {how}) for x of shape {shape}, {dtype}",
-         lambda device, shape=shape, dtype=dtype, wrap=wrap: (rand(*shape, seed=22, dtype=dtype) if dtype.is_floating_point else ints(*shape).to(dtype), wrap(device)))
+        (
+            f"to_device(x, {how}) for x of shape {shape}, {dtype}",
+            lambda device, shape=shape, dtype=dtype, wrap=wrap: (
+                randn(*shape, seed=22, dtype=dtype) if dtype.is_floating_point else ints(*shape).to(dtype),
+                wrap(device),
+            ),
+        )
         for shape, dtype in (((2, 3), torch.float32), ((5,), torch.int64), ((3, 2), torch.float64))
         for how, wrap in (("device", str), ("torch.device(device)", torch.device))
     ],
     "to_device:gpu": [
-        ('to_device(x, "cuda") for x on the CPU', lambda device: (rand(2, 3, seed=23), "cuda")),
+        ('to_device(x, "cuda") for x on the CPU', lambda device: (randn(2, 3, seed=23), "cuda")),
         ("to_device(x, torch.device(device)) for x on the CPU", lambda device: (ints(4), torch.device(device))),
-        ('to_device(x, "cpu") for x on the GPU', lambda device: (rand(3, seed=24, dtype=torch.float64, device=device), "cpu")),
+        (
+            'to_device(x, "cpu") for x on the GPU',
+            lambda device: (randn(3, seed=24, dtype=torch.float64, device=device), "cpu"),
+        ),
     ],
 }
 
 VIEWS = {"first_sample", "drop_first_step"}
 
 # the functions that take a tensor, by the scenario names that call them
-TENSOR_INPUTS = ["flatten_features", "flatten_features:non_contiguous", "add_batch_dim", "drop_singleton_dims",
-                 "channels_first", "swap_batch_and_time", "first_sample", "drop_first_step", "to_device"]
+TENSOR_INPUTS = [
+    "flatten_features",
+    "flatten_features:non_contiguous",
+    "add_batch_dim",
+    "drop_singleton_dims",
+    "channels_first",
+    "swap_batch_and_time",
+    "first_sample",
+    "drop_first_step",
+    "to_device",
+]
 
 
 # --------------------------------------------------------------------------- scenarios
-
-def _storage(t: Any) -> int | None:
-    return t.untyped_storage().data_ptr() if isinstance(t, torch.Tensor) else None
 
 
 def results(m, device, name: str) -> list[dict]:
@@ -132,27 +185,18 @@ def results(m, device, name: str) -> list[dict]:
             call["input_after"] = tuple(x.shape)
             call["input_unchanged"] = x.shape == before.shape and x.dtype == before.dtype and torch.equal(x, before)
         if name in VIEWS:
-            call["shares_storage"] = _storage(y) == _storage(x)
-            call["writes_through"] = _writes_through(fn, build(device)[0])
+            call["shares_storage"] = shares_storage(y, x)
+            fresh = build(device)[0]  # written into: the result of a call of its own
+            call["writes_through"] = writes_through(fn(fresh), fresh)
         calls.append(call)
     return calls
 
 
-def _writes_through(fn: Callable, x: torch.Tensor) -> bool | None:
-    """Does writing into the result change ``x``? None when the result is empty or not writable."""
-    y = fn(x)
-    if not isinstance(y, torch.Tensor) or y.numel() == 0:
-        return None
-    before = x.clone()
-    try:
-        with torch.no_grad():
-            y.add_(1)
-    except RuntimeError:
-        return None
-    return not torch.equal(x, before)
-
-
 NOISE = [((2, 3), 0), ((4,), 1), ((2, 3, 4), 123), ((1,), 7), ((3, 2), 0)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape and torch.equal(a, b)
 
 
 def noise(m, device) -> dict:
@@ -162,14 +206,19 @@ def noise(m, device) -> dict:
     values = [m.seeded_noise(shape, seed) for shape, seed in NOISE]
     other = m.seeded_noise((3, 4), 4)
     again = m.seeded_noise((3, 4), 3)
-    same = lambda a, b: isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape and torch.equal(a, b)
-    return {"values": values, "same_seed": same(first, again), "other_seed": same(first, other),
-            "rng_untouched": torch.equal(state, torch.get_rng_state())}
+    return {
+        "values": values,
+        "same_seed": _same(first, again),
+        "other_seed": _same(first, other),
+        "rng_untouched": torch.equal(state, torch.get_rng_state()),
+    }
 
 
-META = [(f"to_device(x, {how}) for x of shape {shape}, {dtype}", shape, dtype, target)
-        for shape, dtype in (((2, 3), torch.float32), ((4,), torch.int64))
-        for how, target in (('"meta"', "meta"), ('torch.device("meta")', torch.device("meta")))]
+META = [
+    (f"to_device(x, {how}) for x of shape {shape}, {dtype}", shape, dtype, target)
+    for shape, dtype in (((2, 3), torch.float32), ((4,), torch.int64))
+    for how, target in (('"meta"', "meta"), ('torch.device("meta")', torch.device("meta")))
+]
 
 
 def meta_device(m, device) -> list[dict]:
@@ -178,52 +227,46 @@ def meta_device(m, device) -> list[dict]:
     where to_device refuses a device that is neither the CPU nor a GPU."""
     calls = []
     for _, shape, dtype, target in META:
-        x = rand(*shape, seed=25) if dtype.is_floating_point else ints(*shape).to(dtype)
-        try:
-            y = m.to_device(x, target)
-        except NotImplementedError:
-            raise
-        except Exception as exc:  # a device it was never meant to handle: nothing to judge
-            calls.append({"error": type(exc).__name__})
+        x = randn(*shape, seed=25) if dtype.is_floating_point else ints(*shape).to(dtype)
+        call = attempt(m.to_device, x, target)
+        if call["raised"]:  # a device it was never meant to handle: nothing to judge
+            calls.append({"error": call["raised"]})
             continue
+        y = call["returned"]
         if isinstance(y, torch.Tensor):
             calls.append({"device": str(y.device), "dtype": str(y.dtype), "shape": tuple(y.shape)})
         else:
-            calls.append({"type": type(y).__name__})
+            calls.append({"type": type_name(y)})
     return calls
-
-
-def reference_results(m, device) -> dict:
-    """Every scenario above in one child: the reference's side, fetched once for all checks."""
-    names = [name for name in CASES if name != "to_device:gpu" or device.startswith("cuda")]
-    return {"noise": noise(m, device), **{name: results(m, device, name) for name in names}}
-
-
-def both(run, name: str) -> tuple[Any, Any]:
-    """(learner's, reference's) results for ``name``: one child per function on the learner's side,
-    so that each function's failure stays its own, and one child for all of the reference."""
-    want = run.reference(reference_results)[name]
-    with explained(KNOWN_ERRORS):
-        got = run.learner(noise) if name == "noise" else run.learner(results, name)
-    return got, want
 
 
 # --------------------------------------------------------------------------- judging helpers
 
 # PyTorch errors a learner's code is likely to hit here, and what to do about each
 KNOWN_ERRORS = [
-    ("view size is not compatible with input tensor's size and stride",
-     "view() only reinterprets memory and needs the elements laid out contiguously; a permuted, transposed or "
-     "strided-sliced tensor is not. Use x.reshape(x.shape[0], -1) or x.flatten(1), which copy only when they must."),
-    ("number of dimensions in the tensor input does not match the length of the desired ordering",
-     "permute needs one index per axis, and the input may have any number of axes: to swap only the first two, use x.transpose(0, 1)."),
+    (
+        "view size is not compatible with input tensor's size and stride",
+        "view() only reinterprets memory and needs the elements laid out contiguously; a permuted, transposed or "
+        "strided-sliced tensor is not. Use x.reshape(x.shape[0], -1) or x.flatten(1), which copy only when they must.",
+    ),
+    (
+        "number of dimensions in the tensor input does not match the length of the desired ordering",
+        "permute needs one index per axis, and the input may have any number of axes: to swap only the first two, use x.transpose(0, 1).",
+    ),
 ]
+
+
+# every scenario the checks on the CPU use: the reference runs them all in one child
+REFERENCE = ReferenceBatch(
+    [(noise, ()), (meta_device, ())] + [(results, (name,)) for name in CASES if name != "to_device:gpu"],
+    known=KNOWN_ERRORS,
+)
 
 
 def compare_calls(run, name: str, hint: str | Callable[[Any, Any], str]) -> tuple[list, list]:
     """Every call's result must have the reference's shape, dtype, values and device."""
-    got, want = both(run, name)
-    for (label, _), g, w in zip(CASES[name], got, want):
+    got, want = REFERENCE.both(run, results, name)
+    for (label, _), g, w in zip(CASES[name], got, want, strict=True):
         h = hint(g["out"], w["out"]) if callable(hint) else hint
         expect_tensor(g["out"], w["out"], label, hint=h)
         if g["device"] != w["device"]:
@@ -232,31 +275,32 @@ def compare_calls(run, name: str, hint: str | Callable[[Any, Any], str]) -> tupl
 
 
 def expect_view(run, name: str) -> None:
-    with explained(KNOWN_ERRORS):
-        got = run.learner(results, name)
-    for (label, _), g in zip(CASES[name], got):
+    got = REFERENCE.learner(run, results, name)
+    for (label, _), g in zip(CASES[name], got, strict=True):
         if not isinstance(g["out"], torch.Tensor):
-            fail(f"{label} returned {type(g['out']).__name__}, not a tensor.")
+            fail(f"{label} returned {describe(g['out'])}, not a tensor.")
         if not g["shares_storage"] or g["writes_through"] is False:
-            fail(f"{label} returned a copy, not a view: it does not share x's storage, so writing into the result would not change x.",
-                 "Use basic indexing with integers and slices (x[0], x[:, 1:]) or narrow/select, which return views. "
-                 ".clone(), .contiguous() on a non-contiguous result, indexing with a list or tensor of indices, and "
-                 "torch.tensor(...) all copy.")
-
-
-def _kind_of(type_name: str) -> str:
-    return "None" if type_name == "NoneType" else f"{'an' if type_name[:1].lower() in 'aeiou' else 'a'} {type_name}"
+            fail(
+                f"{label} returned a copy, not a view: it does not share x's storage, so writing into the result would not change x.",
+                "Use basic indexing with integers and slices (x[0], x[:, 1:]) or narrow/select, which return views. "
+                ".clone(), .contiguous() on a non-contiguous result, indexing with a list or tensor of indices, and "
+                "torch.tensor(...) all copy.",
+            )
 
 
 # --------------------------------------------------------------------------- creating tensors
+
 
 @check(8, "evens: values, shape and dtype")
 def test_evens(run):
     def hint(got, want):
         if isinstance(got, torch.Tensor) and got.dtype != torch.int64:
-            return ("The result must be int64. torch.arange with int arguments gives int64; a float argument (0.0) or "
-                    "an empty Python list (torch.tensor([])) gives float32, so pass dtype=torch.int64 there.")
+            return (
+                "The result must be int64. torch.arange with int arguments gives int64; a float argument (0.0) or "
+                "an empty Python list (torch.tensor([])) gives float32, so pass dtype=torch.int64 there."
+            )
         return "torch.arange(0, n, 2) gives the int64 values 0, 2, 4, ... up to, but not including, n."
+
     compare_calls(run, "evens", hint)
 
 
@@ -266,13 +310,14 @@ def test_identity_plus(run):
         if isinstance(got, torch.Tensor) and got.dtype != torch.float32:
             return "The result must be float32, PyTorch's default float dtype: torch.eye(n) without a dtype, or dtype=torch.float32."
         return "Add value to every entry, not only the diagonal: torch.eye(n) + value broadcasts the float to all n×n entries."
+
     compare_calls(run, "identity_plus", hint)
 
 
 @check(7, "seeded_noise: equals torch.randn with a generator seeded with seed")
 def test_seeded_noise_values(run):
-    got, want = both(run, "noise")
-    for (shape, seed), g, w in zip(NOISE, got["values"], want["values"]):
+    got, want = REFERENCE.both(run, noise)
+    for (shape, seed), g, w in zip(NOISE, got["values"], want["values"], strict=True):
         hint = "Draw with torch.randn(shape, generator=torch.Generator().manual_seed(seed))."
         if isinstance(g, torch.Tensor) and g.is_floating_point() and g.numel() and bool(((g >= 0) & (g < 1)).all()):
             hint = "torch.rand draws uniform values in [0, 1); standard-normal noise comes from torch.randn. " + hint
@@ -283,63 +328,94 @@ def test_seeded_noise_values(run):
 def test_seeded_noise_reproducible(run):
     got = run.learner(noise)
     if not got["same_seed"]:
-        fail("Two calls of seeded_noise((3, 4), seed=3) returned different values, so the noise is not reproducible.",
-             "Seed a generator of its own with seed on every call, torch.Generator().manual_seed(seed), and pass it to "
-             "torch.randn(shape, generator=...): the global generator moves on with every draw.")
+        fail(
+            "Two calls of seeded_noise((3, 4), seed=3) returned different values, so the noise is not reproducible.",
+            "Seed a generator of its own with seed on every call, torch.Generator().manual_seed(seed), and pass it to "
+            "torch.randn(shape, generator=...): the global generator moves on with every draw.",
+        )
     if got["other_seed"]:
-        fail("seeded_noise((3, 4), seed=3) and seeded_noise((3, 4), seed=4) returned the same values: the seed argument is not used.",
-             "Seed the generator with the seed argument: torch.Generator().manual_seed(seed).")
+        fail(
+            "seeded_noise((3, 4), seed=3) and seeded_noise((3, 4), seed=4) returned the same values: the seed argument is not used.",
+            "Seed the generator with the seed argument: torch.Generator().manual_seed(seed).",
+        )
 
 
 @check(6, "seeded_noise: leaves the global random state untouched")
 def test_seeded_noise_global_rng(run):
     got = run.learner(noise)
     if not got["rng_untouched"]:
-        fail("After seeded_noise, the global random state (torch.get_rng_state()) was not what it was before: "
-             "the rest of the program would now draw different random numbers.",
-             "Do not call torch.manual_seed, which reseeds the generator the whole program shares, and do not draw "
-             "without generator=: use torch.randn(shape, generator=torch.Generator().manual_seed(seed)).")
+        fail(
+            "After seeded_noise, the global random state (torch.get_rng_state()) was not what it was before: "
+            "the rest of the program would now draw different random numbers.",
+            "Do not call torch.manual_seed, which reseeds the generator the whole program shares, and do not draw "
+            "without generator=: use torch.randn(shape, generator=torch.Generator().manual_seed(seed)).",
+        )
 
 
 # --------------------------------------------------------------------------- reshaping and reordering
 
+
 @check(6, "flatten_features: shape, values and dtype")
 def test_flatten_features(run):
-    compare_calls(run, "flatten_features", "Keep the batch axis and flatten all the others into one: "
-                                           "(B, d1, d2, ...) -> (B, d1*d2*...), e.g. x.flatten(1) or x.reshape(x.shape[0], -1).")
+    compare_calls(
+        run,
+        "flatten_features",
+        "Keep the batch axis and flatten all the others into one: "
+        "(B, d1, d2, ...) -> (B, d1*d2*...), e.g. x.flatten(1) or x.reshape(x.shape[0], -1).",
+    )
 
 
 @check(7, "flatten_features: works on non-contiguous inputs")
 def test_flatten_features_non_contiguous(run):
-    compare_calls(run, "flatten_features:non_contiguous",
-                  "Flatten in the order of x's axes as they are (row-major over the permuted shape): x.reshape(x.shape[0], -1) or x.flatten(1).")
+    compare_calls(
+        run,
+        "flatten_features:non_contiguous",
+        "Flatten in the order of x's axes as they are (row-major over the permuted shape): x.reshape(x.shape[0], -1) or x.flatten(1).",
+    )
 
 
 @check(5, "add_batch_dim: shape, values and dtype")
 def test_add_batch_dim(run):
-    compare_calls(run, "add_batch_dim", "Add a new axis of size 1 in front of all the others, (...) -> (1, ...): x.unsqueeze(0) or x[None].")
+    compare_calls(
+        run,
+        "add_batch_dim",
+        "Add a new axis of size 1 in front of all the others, (...) -> (1, ...): x.unsqueeze(0) or x[None].",
+    )
 
 
 @check(6, "drop_singleton_dims: shape, values and dtype")
 def test_drop_singleton_dims(run):
-    compare_calls(run, "drop_singleton_dims", "Remove every axis of size 1, wherever it is: x.squeeze() with no argument "
-                                              "(squeeze(0) removes only the first).")
+    compare_calls(
+        run,
+        "drop_singleton_dims",
+        "Remove every axis of size 1, wherever it is: x.squeeze() with no argument "
+        "(squeeze(0) removes only the first).",
+    )
 
 
 @check(6, "channels_first: shape, values and dtype")
 def test_channels_first(run):
-    compare_calls(run, "channels_first", "Move the axes with x.permute(0, 3, 1, 2): (B, H, W, C) -> (B, C, H, W). "
-                                         "reshape and view keep the elements in memory order and only regroup them, "
-                                         "which scrambles pixels and channels.")
+    compare_calls(
+        run,
+        "channels_first",
+        "Move the axes with x.permute(0, 3, 1, 2): (B, H, W, C) -> (B, C, H, W). "
+        "reshape and view keep the elements in memory order and only regroup them, "
+        "which scrambles pixels and channels.",
+    )
 
 
 @check(6, "swap_batch_and_time: shape, values and dtype")
 def test_swap_batch_and_time(run):
-    compare_calls(run, "swap_batch_and_time", "Swap only the first two axes, whatever follows them: x.transpose(0, 1). "
-                                              "reshape would regroup the elements instead of moving them.")
+    compare_calls(
+        run,
+        "swap_batch_and_time",
+        "Swap only the first two axes, whatever follows them: x.transpose(0, 1). "
+        "reshape would regroup the elements instead of moving them.",
+    )
 
 
 # --------------------------------------------------------------------------- views
+
 
 @check(4, "first_sample: shape, values and dtype")
 def test_first_sample(run):
@@ -353,7 +429,9 @@ def test_first_sample_view(run):
 
 @check(4, "drop_first_step: shape, values and dtype")
 def test_drop_first_step(run):
-    compare_calls(run, "drop_first_step", "Drop the first step of the time axis (axis 1), keeping every sample: x[:, 1:].")
+    compare_calls(
+        run, "drop_first_step", "Drop the first step of the time axis (axis 1), keeping every sample: x[:, 1:]."
+    )
 
 
 @check(6, "drop_first_step: returns a view that shares x's storage")
@@ -370,43 +448,59 @@ def test_inputs_unchanged(run):
         except CheckFailed as exc:
             failures.append(str(exc))
             continue
-        for (label, _), c in zip(CASES[name], calls):
+        for (label, _), c in zip(CASES[name], calls, strict=True):
             if c["input_after"] != c["input_before"]:
                 problems.append(f"{label} changed the shape of x from {c['input_before']} to {c['input_after']}")
             elif not c["input_unchanged"]:
                 problems.append(f"{label} changed the values of x")
     if problems:
-        fail(problems[0] + (f" (and {len(problems) - 1} more call{'s' if len(problems) > 2 else ''} changed their input)" if len(problems) > 1 else "") + ".",
-             "Methods whose name ends in an underscore (unsqueeze_, squeeze_, transpose_, add_, ...) work in place on x; "
-             "use the versions without it, which return a new tensor or a view and leave x as it was.")
+        fail(
+            problems[0]
+            + (
+                f" (and {len(problems) - 1} more call{'s' if len(problems) > 2 else ''} changed their input)"
+                if len(problems) > 1
+                else ""
+            )
+            + ".",
+            "Methods whose name ends in an underscore (unsqueeze_, squeeze_, transpose_, add_, ...) work in place on x; "
+            "use the versions without it, which return a new tensor or a view and leave x as it was.",
+        )
     if failures:
         fail(f"Whether every function leaves its input unchanged could not be judged yet: {failures[0]}")
 
 
 # --------------------------------------------------------------------------- devices
 
+
 @check(5, "to_device: honours the device, keeps dtype and values")
 def test_to_device(run):
     hint = "Return x.to(device): the same dtype and values, on the device given (a str or a torch.device)."
     compare_calls(run, "to_device", hint)
     # on the CPU, "cpu" is where x already is: the meta device shows whether the device argument is honoured
-    got, want = run.learner(meta_device), run.reference(meta_device)
-    for (label, *_), g, w in zip(META, got, want):
+    got, want = REFERENCE.both(run, meta_device)
+    for (label, *_), g, w in zip(META, got, want, strict=True):
         if "error" in g:  # refusing a device other than the CPU and a GPU is acceptable
             continue
         if "type" in g:
-            fail(f"{label} returned {_kind_of(g['type'])}, not a tensor.", hint)
+            fail(f"{label} returned {describe_type(g['type'])}, not a tensor.", hint)
         if g["device"] != w["device"]:
-            fail(f"{label} returned a tensor on {g['device']}, expected {w['device']}: the device argument was not used.",
-                 "Move the tensor to the device you are given with x.to(device); returning x as it is only looks right "
-                 "when x happens to be there already.")
+            fail(
+                f"{label} returned a tensor on {g['device']}, expected {w['device']}: the device argument was not used.",
+                "Move the tensor to the device you are given with x.to(device); returning x as it is only looks right "
+                "when x happens to be there already.",
+            )
         expect_equal(g["dtype"], w["dtype"], f"The dtype of {label}", hint=hint)
         expect_equal(g["shape"], w["shape"], f"The shape of {label}", hint=hint)
 
 
 @check(5, "to_device: moves tensors to the GPU and back", cuda=True)
 def test_to_device_gpu(run):
-    got, want = both(run, "to_device:gpu")
-    for (label, _), g, w in zip(CASES["to_device:gpu"], got, want):
-        expect_equal(g["device"], w["device"], f"The device of {label}", hint="Use x.to(device), which accepts \"cuda\", \"cuda:0\", \"cpu\" and torch.device objects.")
+    got, want = run(results, "to_device:gpu")
+    for (label, _), g, w in zip(CASES["to_device:gpu"], got, want, strict=True):
+        expect_equal(
+            g["device"],
+            w["device"],
+            f"The device of {label}",
+            hint='Use x.to(device), which accepts "cuda", "cuda:0", "cpu" and torch.device objects.',
+        )
         expect_tensor(g["out"], w["out"], label, hint="Moving between devices keeps dtype and values: x.to(device).")

@@ -4,6 +4,8 @@ Scenarios build their inputs, models and callables from fixed seeds inside the s
 child, so learner and reference see identical data; they record what the learner's code
 did to the tensors and models it was handed (requires_grad, .grad, training mode, grad
 mode during forward passes, storage shared between returned gradients) as plain data.
+The reference runs every scenario in one child (``REFERENCE``), the learner's code one
+child per scenario.
 """
 
 from __future__ import annotations
@@ -15,39 +17,41 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from torchgrade.kit.compare import explained, expect_float, expect_tensor, fail
-from torchgrade.engine.plugin import check
-from torchgrade.kit.probes import ForwardProbe
+from torchgrade.kit import (
+    ForwardProbe,
+    ReferenceBatch,
+    check,
+    describe,
+    expect_float,
+    expect_mode,
+    expect_tensor,
+    fail,
+    labelled,
+    name_differences,
+    randn,
+    shares_storage,
+)
 
 # PyTorch errors a learner's code is likely to hit here, and what to do about each
 KNOWN_ERRORS = [
-    ("does not require grad and does not have a grad_fn",
-     "Autograd only differentiates through tensors that track gradients: make the input a tensor with "
-     "requires_grad=True (or call .requires_grad_() on a detached copy) before computing with it, and not under torch.no_grad()."),
-    ("One of the differentiated Tensors does not require grad",
-     "A frozen parameter (requires_grad=False) has no gradient: differentiate only the parameters with p.requires_grad, and leave the others out of the dicts."),
-    ("Trying to backward through the graph a second time",
-     "Each backward() frees its graph: compute the loss afresh (a new forward pass) for every batch before calling backward()."),
-    ("a leaf Variable that requires grad is being used in an in-place operation",
-     "Do not change a tensor that requires grad in place; compute a new tensor instead (x * s rather than x.mul_(s))."),
+    (
+        "does not require grad and does not have a grad_fn",
+        "Autograd only differentiates through tensors that track gradients: make the input a tensor with "
+        "requires_grad=True (or call .requires_grad_() on a detached copy) before computing with it, and not under torch.no_grad().",
+    ),
+    (
+        "One of the differentiated Tensors does not require grad",
+        "A frozen parameter (requires_grad=False) has no gradient: differentiate only the parameters with p.requires_grad, and leave the others out of the dicts.",
+    ),
+    (
+        "Trying to backward through the graph a second time",
+        "Each backward() frees its graph: compute the loss afresh (a new forward pass) for every batch before calling backward().",
+    ),
+    (
+        "a leaf Variable that requires grad is being used in an in-place operation",
+        "Do not change a tensor that requires grad in place; compute a new tensor instead (x * s rather than x.mul_(s)).",
+    ),
 ]
-
-
-def both(run, scenario, *args) -> tuple[Any, Any]:
-    """(learner's, reference's) results: one child per scenario on the learner's side, so that each
-    function's failure stays its own, and one child for every scenario of the reference."""
-    want = run.reference(reference_results)[_key(scenario, args)]
-    with explained(KNOWN_ERRORS):
-        return run.learner(scenario, *args), want
-
-
-def learner(run, scenario, *args) -> Any:
-    with explained(KNOWN_ERRORS):
-        return run.learner(scenario, *args)
-
-
-def _storage(t: Any) -> int | None:
-    return t.untyped_storage().data_ptr() if isinstance(t, torch.Tensor) and t.numel() else None
 
 
 # --------------------------------------------------------------------------- cubic_and_grad
@@ -61,8 +65,10 @@ def cubic(m, device) -> list:
 
 def _pair(value: Any, x: float) -> tuple[Any, Any]:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        shown = f"a tensor of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
-        fail(f"cubic_and_grad({x}) returned {shown}, expected a pair (y, dy/dx).", "Return a tuple: return y, dy_dx.")
+        fail(
+            f"cubic_and_grad({x}) returned {describe(value)}, expected a pair (y, dy/dx).",
+            "Return a tuple: return y, dy_dx.",
+        )
     return value[0], value[1]
 
 
@@ -72,14 +78,27 @@ def _number(v: Any) -> Any:
 
 @check(10, "cubic_and_grad: y and dy/dx match at several points")
 def test_cubic_and_grad_values(run):
-    got, want = both(run, cubic)
-    for x, g, w in zip(POINTS, got, want):
+    got, want = REFERENCE.both(run, cubic)
+    for x, g, w in zip(POINTS, got, want, strict=True):
         y, dy = _pair(g, x)
         y, dy = _number(y), _number(dy)
-        expect_float(y, w[0], f"y = x**3 + 2*x**2 at x = {x}", rtol=1e-5, atol=1e-5,
-                     hint=_precision(y, w[0]) or "Compute y from a tensor holding x: y = t**3 + 2 * t**2.")
-        expect_float(dy, w[1], f"dy/dx at x = {x}", rtol=1e-5, atol=1e-5,
-                     hint=_precision(dy, w[1]) or "Make x a tensor with requires_grad=True, compute y from it, call y.backward(), and read the tensor's .grad (it holds 3x² + 4x).")
+        expect_float(
+            y,
+            w[0],
+            f"y = x**3 + 2*x**2 at x = {x}",
+            rtol=1e-5,
+            atol=1e-5,
+            hint=_precision(y, w[0]) or "Compute y from a tensor holding x: y = t**3 + 2 * t**2.",
+        )
+        expect_float(
+            dy,
+            w[1],
+            f"dy/dx at x = {x}",
+            rtol=1e-5,
+            atol=1e-5,
+            hint=_precision(dy, w[1])
+            or "Make x a tensor with requires_grad=True, compute y from it, call y.backward(), and read the tensor's .grad (it holds 3x² + 4x).",
+        )
 
 
 def _precision(got: Any, want: float) -> str | None:
@@ -88,22 +107,25 @@ def _precision(got: Any, want: float) -> str | None:
         return None
     rel = abs(got - want) / abs(want)
     if 1e-5 < rel < 3e-2:
-        return (f"The value is close but off by a relative error of {rel:.1e}, far more than float32 rounding: was it "
-                "computed in lower precision (float16 or bfloat16)? Use float32 or float64, e.g. "
-                "torch.tensor(x, dtype=torch.float64, requires_grad=True).")
+        return (
+            f"The value is close but off by a relative error of {rel:.1e}, far more than float32 rounding: was it "
+            "computed in lower precision (float16 or bfloat16)? Use float32 or float64, e.g. "
+            "torch.tensor(x, dtype=torch.float64, requires_grad=True)."
+        )
     return None
 
 
 @check(5, "cubic_and_grad: returns Python floats")
 def test_cubic_and_grad_floats(run):
-    got = learner(run, cubic)
-    for x, g in zip(POINTS, got):
+    got = REFERENCE.learner(run, cubic)
+    for x, g in zip(POINTS, got, strict=True):
         y, dy = _pair(g, x)
         for value, what in ((y, "y"), (dy, "dy/dx")):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                shown = f"a tensor of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else f"a {type(value).__name__}"
-                fail(f"The {what} returned by cubic_and_grad({x}) is {shown}, not a Python float.",
-                     "Turn a one-element tensor into a Python float with .item() (y.item(), t.grad.item()).")
+                fail(
+                    f"The {what} returned by cubic_and_grad({x}) is {describe(value)}, not a Python float.",
+                    "Turn a one-element tensor into a Python float with .item() (y.item(), t.grad.item()).",
+                )
 
 
 # --------------------------------------------------------------------------- gradient
@@ -151,35 +173,41 @@ def gradients(m, device) -> list[dict]:
             x.grad = torch.full_like(x, 7.0)
         values, grad_before = x.detach().clone(), None if x.grad is None else x.grad.clone()
         out = m.gradient(random_function(seed, shape), x)
-        calls.append({
-            "grad": out,
-            "x_unchanged": torch.equal(x.detach(), values),
-            "requires_grad": (requires_grad, x.requires_grad),
-            "x_grad": (grad_before, x.grad),
-            "is_x_grad": x.grad is not None and _storage(out) == _storage(x.grad),
-        })
+        calls.append(
+            {
+                "grad": out,
+                "x_unchanged": torch.equal(x.detach(), values),
+                "requires_grad": (requires_grad, x.requires_grad),
+                "x_grad": (grad_before, x.grad),
+                "is_x_grad": shares_storage(out, x.grad),
+            }
+        )
     return calls
 
 
 @check(10, "gradient: matches autograd's gradient on random functions")
 def test_gradient_values(run):
-    got, want = both(run, gradients)
-    for case, g, w in zip(GRADIENT_CASES, got, want):
+    got, want = REFERENCE.both(run, gradients)
+    for case, g, w in zip(GRADIENT_CASES, got, want, strict=True):
         if case[3]:  # inputs that require grad are the next check's business
             continue
         hint = "Differentiate f at a copy of x that requires grad: torch.autograd.grad(f(xc), xc), or f(xc).backward() and xc.grad."
         if g["grad"] is None:
-            hint = ("A tensor's .grad is None until backward() reaches it: read .grad from the tensor you made with "
-                    "requires_grad=True and passed to f (your copy), or use torch.autograd.grad, which returns the gradient.")
+            hint = (
+                "A tensor's .grad is None until backward() reaches it: read .grad from the tensor you made with "
+                "requires_grad=True and passed to f (your copy), or use torch.autograd.grad, which returns the gradient."
+            )
         expect_tensor(g["grad"], w["grad"], _case_label(*case), rtol=1e-5, atol=1e-6, check_dtype=False, hint=hint)
 
 
 @check(10, "gradient: leaves x, its .grad and its requires_grad as they were")
 def test_gradient_leaves_x_alone(run):
-    got, want = both(run, gradients)
-    hint = ("Work on a copy that shares nothing with x, xc = x.detach().clone().requires_grad_(), and differentiate "
-            "that (torch.autograd.grad(f(xc), xc) returns the gradient without touching any .grad).")
-    for case, g in zip(GRADIENT_CASES, got):
+    got, want = REFERENCE.both(run, gradients)
+    hint = (
+        "Work on a copy that shares nothing with x, xc = x.detach().clone().requires_grad_(), and differentiate "
+        "that (torch.autograd.grad(f(xc), xc) returns the gradient without touching any .grad)."
+    )
+    for case, g in zip(GRADIENT_CASES, got, strict=True):
         label = _case_label(*case)
         if not g["x_unchanged"]:
             fail(f"{label} changed the values of x.", hint)
@@ -189,20 +217,30 @@ def test_gradient_leaves_x_alone(run):
         grad_before, grad_after = g["x_grad"]
         if grad_before is None and grad_after is not None:
             fail(f"{label} left a gradient in x.grad, which was None before the call.", hint)
-        if grad_before is not None and (grad_after is None or grad_after.shape != grad_before.shape or not torch.equal(grad_after, grad_before)):
+        if grad_before is not None and (
+            grad_after is None or grad_after.shape != grad_before.shape or not torch.equal(grad_after, grad_before)
+        ):
             change = "set it to None" if grad_after is None else "changed it (backward() adds into an existing .grad)"
             fail(f"x.grad held a gradient before the call, and {label} {change}.", hint)
         if g["is_x_grad"]:
             fail(f"{label} returned x.grad itself.", hint)
-    for case, g, w in zip(GRADIENT_CASES, got, want):
+    for case, g, w in zip(GRADIENT_CASES, got, want, strict=True):
         if case[3]:
-            expect_tensor(g["grad"], w["grad"], _case_label(*case), rtol=1e-5, atol=1e-6, check_dtype=False,
-                          hint="The gradient must not depend on x.requires_grad or on what x.grad held. " + hint)
+            expect_tensor(
+                g["grad"],
+                w["grad"],
+                _case_label(*case),
+                rtol=1e-5,
+                atol=1e-6,
+                check_dtype=False,
+                hint="The gradient must not depend on x.requires_grad or on what x.grad held. " + hint,
+            )
 
 
 # --------------------------------------------------------------------------- batch_gradients
 
 FROZEN = "0.bias"
+FROZEN_NOTE = {FROZEN: "(a frozen parameter: requires_grad=False)"}
 
 
 def make_model(device: str) -> nn.Module:
@@ -213,8 +251,8 @@ def make_model(device: str) -> nn.Module:
 
 
 def make_batches(device: str) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    g = torch.Generator().manual_seed(7)
-    return [(torch.randn(n, 4, generator=g).to(device), torch.randint(0, 3, (n,), generator=g).to(device)) for n in (5, 6, 4)]
+    g = torch.Generator().manual_seed(7)  # one generator: three batches that differ
+    return [tuple(t.to(device) for t in labelled(n, g, features=4)) for n in (5, 6, 4)]
 
 
 def loss_fn(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -237,26 +275,27 @@ def _batch_grads(m, device, training: bool) -> dict:
         params = dict(model.named_parameters())
         for i, d in enumerate(grads):
             for name, t in d.items():
-                ptr = _storage(t)
-                if ptr is None:
-                    continue
-                if any(ptr == _storage(e.get(name)) for e in grads[i + 1:]):
+                if any(shares_storage(t, e.get(name)) for e in grads[i + 1 :]):
                     shared.append(name)
                 p = params.get(name) if isinstance(name, str) else None
-                if p is not None and p.grad is not None and ptr == _storage(p.grad):
+                if p is not None and shares_storage(t, p.grad):
                     own_grad.append((i, name))
     return {"grads": grads, "training": probe.field("training"), "shared": shared, "is_param_grad": own_grad}
 
 
 def _dicts(got: Any, n: int) -> list[dict]:
     if not isinstance(got, (list, tuple)):
-        fail(f"batch_gradients returned {type(got).__name__}, expected a list with one dict per batch.",
-             "Collect one {name: gradient} dict per batch in a list and return the list.")
+        fail(
+            f"batch_gradients returned {describe(got)}, expected a list with one dict per batch.",
+            "Collect one {name: gradient} dict per batch in a list and return the list.",
+        )
     if len(got) != n:
-        fail(f"batch_gradients returned {len(got)} item{'s' if len(got) != 1 else ''} for {n} batches; expected one dict per batch.")
+        fail(
+            f"batch_gradients returned {len(got)} item{'s' if len(got) != 1 else ''} for {n} batches; expected one dict per batch."
+        )
     for i, d in enumerate(got):
         if not isinstance(d, dict):
-            fail(f"Item {i} of the list batch_gradients returned is a {type(d).__name__}, not a dict of gradients by name.")
+            fail(f"Item {i} of the list batch_gradients returned is {describe(d)}, not a dict of gradients by name.")
     return list(got)
 
 
@@ -270,43 +309,52 @@ def mode(results: tuple[dict, dict], training: bool) -> tuple[dict, dict]:
 
 @check(5, "batch_gradients: one dict per batch, keyed by the names of the parameters that require grad")
 def test_batch_gradients_names(run):
-    got, want = mode(both(run, batch_grads), True)
+    got, want = mode(REFERENCE.both(run, batch_grads), True)
     dicts = _dicts(got["grads"], len(want["grads"]))
     names = list(want["grads"][0])
     for i, d in enumerate(dicts):
         keys = list(d)
         if sorted(map(str, keys)) == sorted(names):
             continue
-        missing = [k for k in names if k not in keys]
-        extra = [k for k in keys if k not in names]
-        parts = ([f"unexpected {', '.join(repr(k) + (' (a frozen parameter: requires_grad=False)' if k == FROZEN else '') for k in extra)}"] if extra else []) \
-            + ([f"missing {', '.join(map(repr, missing))}"] if missing else [])
-        hint = ("Key each gradient by the name model.named_parameters() gives its parameter, for the parameters with "
-                "requires_grad=True only.")
+        parts = name_differences(keys, names, notes=FROZEN_NOTE)
+        hint = (
+            "Key each gradient by the name model.named_parameters() gives its parameter, for the parameters with "
+            "requires_grad=True only."
+        )
         if FROZEN in keys:
-            hint = ("Leave out parameters whose requires_grad is False (they have no gradient), and key each gradient by its "
-                    "own parameter's name: filter names and parameters together "
-                    "(for name, p in model.named_parameters(): if p.requires_grad: ...).")
+            hint = (
+                "Leave out parameters whose requires_grad is False (they have no gradient), and key each gradient by its "
+                "own parameter's name: filter names and parameters together "
+                "(for name, p in model.named_parameters(): if p.requires_grad: ...)."
+            )
         fail(f"The dict for batch {i + 1} has the wrong keys: {'; '.join(parts)}. Expected {names}.", hint)
 
 
 @check(8, "batch_gradients: the first batch's gradients match the reference")
 def test_batch_gradients_first_batch(run):
     for training in (True, False):
-        got, want = mode(both(run, batch_grads), training)
+        got, want = mode(REFERENCE.both(run, batch_grads), training)
         dicts = _dicts(got["grads"], len(want["grads"]))
-        expect_grads(dicts[0], want["grads"][0], f"For the first batch, with the model handed over in {_mode(training)} mode",
-                     hint="Differentiate loss_fn(model(inputs), targets) (the loss_fn you are given) with respect to every "
-                            "parameter that requires grad, with the model in the mode it was handed over in.")
+        expect_grads(
+            dicts[0],
+            want["grads"][0],
+            f"For the first batch, with the model handed over in {_mode(training)} mode",
+            hint="Differentiate loss_fn(model(inputs), targets) (the loss_fn you are given) with respect to every "
+            "parameter that requires grad, with the model in the mode it was handed over in.",
+        )
 
 
 def _close(a: Any, b: torch.Tensor) -> bool:
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and bool(torch.allclose(a.double(), b.double(), rtol=1e-4, atol=1e-6))
+    return (
+        isinstance(a, torch.Tensor)
+        and a.shape == b.shape
+        and bool(torch.allclose(a.double(), b.double(), rtol=1e-4, atol=1e-6))
+    )
 
 
 @check(8, "batch_gradients: nothing accumulates across batches")
 def test_batch_gradients_no_accumulation(run):
-    got, want = mode(both(run, batch_grads), True)
+    got, want = mode(REFERENCE.both(run, batch_grads), True)
     dicts, ref = _dicts(got["grads"], len(want["grads"])), want["grads"]
     hint = "Each dict must hold the gradients of its own batch only."
     running = {k: torch.zeros_like(v) for k, v in ref[0].items()}
@@ -315,24 +363,25 @@ def test_batch_gradients_no_accumulation(run):
             running[k] = running[k] + ref[i][k]
         if i and all(_close(d.get(k), running[k]) for k in running):
             batches = "1 and 2" if i == 1 else f"1 to {i + 1}"
-            hint = (f"The gradients for batch {i + 1} are those of batches {batches} added together: backward() adds into .grad. "
-                    "Clear the gradients before each batch (model.zero_grad()), or use torch.autograd.grad, which returns them instead.")
+            hint = (
+                f"The gradients for batch {i + 1} are those of batches {batches} added together: backward() adds into .grad. "
+                "Clear the gradients before each batch (model.zero_grad()), or use torch.autograd.grad, which returns them instead."
+            )
             break
     last = ref[-1]
     if len(dicts) > 1 and all(_close(d.get(k), last[k]) for d in dicts[:-1] for k in last):
-        hint = ("Every dict holds the last batch's gradients: you stored the .grad tensors themselves, which the later "
-                "batches overwrote in place. Store a copy, p.grad.clone() (or use torch.autograd.grad).")
-    for i, (d, w) in enumerate(zip(dicts, ref)):
+        hint = (
+            "Every dict holds the last batch's gradients: you stored the .grad tensors themselves, which the later "
+            "batches overwrote in place. Store a copy, p.grad.clone() (or use torch.autograd.grad)."
+        )
+    for i, (d, w) in enumerate(zip(dicts, ref, strict=True)):
         expect_grads(d, w, f"For batch {i + 1} of {len(ref)}", hint=hint)
 
 
 def expect_grads(got: dict, want: dict, where: str, hint: str) -> None:
     """One batch's {name: gradient} dict: the reference's names, then each gradient's values."""
-    missing = [k for k in want if k not in got]
-    extra = [k for k in got if k not in want]
-    if missing or extra:
-        parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) \
-            + ([f"unexpected {', '.join(repr(k) + (' (a frozen parameter: requires_grad=False)' if k == FROZEN else '') for k in extra)}"] if extra else [])
+    parts = name_differences(got, want, notes=FROZEN_NOTE)
+    if parts:
         fail(f"{where}, the dict of gradients has the wrong keys: {'; '.join(parts)}. Expected {list(want)}.", hint)
     for name, expected in want.items():
         expect_tensor(got[name], expected, f"{where}, the gradient of `{name}`", rtol=1e-4, atol=1e-6, hint=hint)
@@ -340,32 +389,43 @@ def expect_grads(got: dict, want: dict, where: str, hint: str) -> None:
 
 @check(7, "batch_gradients: each batch's gradients are tensors of their own")
 def test_batch_gradients_own_tensors(run):
-    got = learner(run, batch_grads)["training"]
+    got = REFERENCE.learner(run, batch_grads)["training"]
     _dicts(got["grads"], 3)
-    hint = ("Store a copy of each gradient, p.grad.clone() after backward(), or use torch.autograd.grad, which returns "
-            "new tensors; clearing .grad before the next batch does not make the stored tensors independent.")
+    hint = (
+        "Store a copy of each gradient, p.grad.clone() after backward(), or use torch.autograd.grad, which returns "
+        "new tensors; clearing .grad before the next batch does not make the stored tensors independent."
+    )
     if got["shared"]:
-        fail(f"The dicts of different batches hold the same tensor for {got['shared'][0]!r}: the later batches overwrote it, "
-             "so an earlier batch's gradient is gone.", hint)
+        fail(
+            f"The dicts of different batches hold the same tensor for {got['shared'][0]!r}: the later batches overwrote it, "
+            "so an earlier batch's gradient is gone.",
+            hint,
+        )
     if got["is_param_grad"]:
         i, name = got["is_param_grad"][0]
-        fail(f"The gradient returned for {name!r} in batch {i + 1} is the model's own {name}.grad tensor: the next "
-             "backward() or zero_grad() by whoever uses the model would change it.", hint)
+        fail(
+            f"The gradient returned for {name!r} in batch {i + 1} is the model's own {name}.grad tensor: the next "
+            "backward() or zero_grad() by whoever uses the model would change it.",
+            hint,
+        )
 
 
 @check(4, "batch_gradients: uses the model in the mode it was handed over in")
 def test_batch_gradients_mode(run):
     for training in (False, True):
-        modes = learner(run, batch_grads)[_mode(training)]["training"]
-        if not modes:
-            fail("batch_gradients never ran a forward pass of the model.")
-        if any(mode != training for mode in modes):
-            fail(f"The model was handed over in {_mode(training)} mode, but batch_gradients ran forward passes in {_mode(not training)} mode.",
-                 "Use the model as it was handed over: do not call model.train() or model.eval() in batch_gradients "
-                 "(dropout and batch norm change the gradients).")
+        modes = REFERENCE.learner(run, batch_grads)[_mode(training)]["training"]
+        expect_mode(
+            modes,
+            training,
+            f"The model was handed over in {_mode(training)} mode, but batch_gradients ran forward passes in {_mode(not training)} mode.",
+            "Use the model as it was handed over: do not call model.train() or model.eval() in batch_gradients "
+            "(dropout and batch norm change the gradients).",
+            never="batch_gradients never ran a forward pass of the model.",
+        )
 
 
 # --------------------------------------------------------------------------- predict
+
 
 def prediction(m, device) -> dict:
     torch.manual_seed(0)
@@ -375,11 +435,15 @@ def prediction(m, device) -> dict:
         model[1].running_var.fill_(2.0)
     model.train()  # handed over in training mode: predict must switch it
     probe = ForwardProbe(model)
-    x = torch.randn(6, 4, generator=torch.Generator().manual_seed(8)).to(device)
+    x = randn(6, 4, seed=8, device=device)
     out = m.predict(model, x)
-    result = {"out": out, "requires_grad": getattr(out, "requires_grad", None),
-              "training": probe.field("training"), "grad": probe.field("grad_enabled"),
-              "grad_enabled_after": torch.is_grad_enabled()}
+    result = {
+        "out": out,
+        "requires_grad": getattr(out, "requires_grad", None),
+        "training": probe.field("training"),
+        "grad": probe.field("grad_enabled"),
+        "grad_enabled_after": torch.is_grad_enabled(),
+    }
     torch.set_grad_enabled(True)
     model.eval()  # handed over in evaluation mode this time: it must come back in evaluation mode
     m.predict(model, x)
@@ -389,54 +453,79 @@ def prediction(m, device) -> dict:
 
 @check(5, "predict: output matches the reference")
 def test_predict_output(run):
-    got, want = both(run, prediction)
+    got, want = REFERENCE.both(run, prediction)
     hint = "Put the model in evaluation mode with model.eval() before the forward pass, then return model(x)."
     if got["training"] and any(got["training"]):
-        hint = ("The model was in training mode, so dropout zeroed random units and batch norm used the batch's own statistics: "
-                "call model.eval() before the forward pass.")
+        hint = (
+            "The model was in training mode, so dropout zeroed random units and batch norm used the batch's own statistics: "
+            "call model.eval() before the forward pass."
+        )
     expect_tensor(got["out"], want["out"], "The output of predict", hint=hint)
 
 
 @check(5, "predict: the model is in evaluation mode during the forward pass")
 def test_predict_eval_mode(run):
-    got = learner(run, prediction)
-    if not got["training"]:
-        fail("predict never ran a forward pass of the model.")
-    if any(got["training"]):
-        fail("The model was in training mode during predict's forward pass (it was handed over in training mode), "
-             "so dropout was active and batch norm used batch statistics.", "Call model.eval() before the forward pass.")
+    got = REFERENCE.learner(run, prediction)
+    expect_mode(
+        got["training"],
+        False,
+        "The model was in training mode during predict's forward pass (it was handed over in training mode), "
+        "so dropout was active and batch norm used batch statistics.",
+        "Call model.eval() before the forward pass.",
+        never="predict never ran a forward pass of the model.",
+    )
     if got["training_after_eval"]:
-        fail("The model was handed over in evaluation mode, and predict left it in training mode: whoever called predict "
-             "now gets dropout and batch-statistics batch norm they never asked for.",
-             "Do not call model.train() unconditionally afterwards: either leave the model in evaluation mode, or remember "
-             "its mode first (was_training = model.training) and restore it with model.train(was_training).")
+        fail(
+            "The model was handed over in evaluation mode, and predict left it in training mode: whoever called predict "
+            "now gets dropout and batch-statistics batch norm they never asked for.",
+            "Do not call model.train() unconditionally afterwards: either leave the model in evaluation mode, or remember "
+            "its mode first (was_training = model.training) and restore it with model.train(was_training).",
+        )
 
 
 @check(6, "predict: no gradient tracking during the forward pass")
 def test_predict_no_grad(run):
-    got = learner(run, prediction)
+    got = REFERENCE.learner(run, prediction)
     hint = "Run the forward pass inside `with torch.no_grad():` (or torch.inference_mode())."
     if any(got["grad"]):
-        detached = " Calling .detach() on the output afterwards does not help: the graph was already built." if got["requires_grad"] is False else ""
-        fail(f"Gradient tracking was on during predict's forward pass, so autograd recorded a graph for nothing.{detached}", hint)
+        detached = (
+            " Calling .detach() on the output afterwards does not help: the graph was already built."
+            if got["requires_grad"] is False
+            else ""
+        )
+        fail(
+            f"Gradient tracking was on during predict's forward pass, so autograd recorded a graph for nothing.{detached}",
+            hint,
+        )
     if got["requires_grad"]:
         fail("predict's output has requires_grad=True: it is attached to an autograd graph.", hint)
     if not got["grad_enabled_after"]:
-        fail("Gradient tracking was still off after predict returned, so every later computation in the program (training "
-             "included) silently builds no graph.",
-             "Use `with torch.no_grad():` (or torch.inference_mode()), which restores gradient tracking when the block ends, "
-             "rather than torch.set_grad_enabled(False) on its own.")
+        fail(
+            "Gradient tracking was still off after predict returned, so every later computation in the program (training "
+            "included) silently builds no graph.",
+            "Use `with torch.no_grad():` (or torch.inference_mode()), which restores gradient tracking when the block ends, "
+            "rather than torch.set_grad_enabled(False) on its own.",
+        )
 
 
 # --------------------------------------------------------------------------- Swish
 
+
 def swish_forward(m, device) -> list:
     g = torch.Generator().manual_seed(9)
-    xs = [torch.linspace(-6, 6, 13), torch.randn(3, 4, generator=g) * 3, torch.randn(5, generator=g, dtype=torch.float64)]
+    xs = [
+        torch.linspace(-6, 6, 13),
+        torch.randn(3, 4, generator=g) * 3,
+        torch.randn(5, generator=g, dtype=torch.float64),
+    ]
     return [m.Swish.apply(x.to(device)) for x in xs]
 
 
-FORWARD_LABELS = ["Swish.apply(x) for x = linspace(-6, 6, 13)", "Swish.apply(x) for x of shape (3, 4)", "Swish.apply(x) for x of shape (5,), float64"]
+FORWARD_LABELS = [
+    "Swish.apply(x) for x = linspace(-6, 6, 13)",
+    "Swish.apply(x) for x of shape (3, 4)",
+    "Swish.apply(x) for x of shape (5,), float64",
+]
 
 
 def swish_backward(m, device) -> dict:
@@ -457,50 +546,53 @@ def swish_backward(m, device) -> dict:
 
 @check(5, "Swish: forward computes x * sigmoid(x)")
 def test_swish_forward(run):
-    got, want = both(run, swish_forward)
-    for label, g, w in zip(FORWARD_LABELS, got, want):
+    got, want = REFERENCE.both(run, swish_forward)
+    for label, g, w in zip(FORWARD_LABELS, got, want, strict=True):
         expect_tensor(g, w, label, hint="forward returns x * torch.sigmoid(x), in x's dtype.")
 
 
 @check(7, "Swish: backward gives grad_output times the derivative of x * sigmoid(x)")
 def test_swish_backward(run):
-    got, want = both(run, swish_backward)
-    for i, (g, w) in enumerate(zip(got["cases"], want["cases"])):
+    got, want = REFERENCE.both(run, swish_backward)
+    for g, w in zip(got["cases"], want["cases"], strict=True):
         x, up = w["x"], w["upstream"]
         s = torch.sigmoid(x)
-        hint = "d/dx[x·s] = s + x·s·(1 − s) with s = sigmoid(x); backward returns grad_output times that (the chain rule)."
+        hint = (
+            "d/dx[x·s] = s + x·s·(1 − s) with s = sigmoid(x); backward returns grad_output times that (the chain rule)."
+        )
         mine = g["grad"]
         if isinstance(mine, torch.Tensor) and mine.shape == x.shape:
             if _close(mine, up * s):
-                hint = ("You returned grad_output * sigmoid(x), as if x were a constant factor: x · sigmoid(x) is a product of two "
-                        "functions of x, so by the product rule its derivative is s + x·s·(1 − s) with s = sigmoid(x).")
+                hint = (
+                    "You returned grad_output * sigmoid(x), as if x were a constant factor: x · sigmoid(x) is a product of two "
+                    "functions of x, so by the product rule its derivative is s + x·s·(1 − s) with s = sigmoid(x)."
+                )
             elif _close(mine, s + x * s * (1 - s)) or _close(mine, s * (1 + x * (1 - s))):
                 hint = "The derivative is right but not multiplied by grad_output: backward must return grad_output * (s + x·s·(1 − s)) (the chain rule)."
         label = f"x.grad after Swish.apply(x).backward(grad_output) for x of shape {tuple(x.shape)}, {x.dtype}"
         if mine is None:
-            fail(f"{label} is None: no gradient reached x.", "backward must return a tensor: grad_output * (s + x·s·(1 − s)).")
+            fail(
+                f"{label} is None: no gradient reached x.",
+                "backward must return a tensor: grad_output * (s + x·s·(1 − s)).",
+            )
         expect_tensor(mine, w["grad"], label, rtol=1e-5, atol=1e-6, hint=hint)
 
 
 @check(5, "Swish: passes torch.autograd.gradcheck in float64")
 def test_swish_gradcheck(run):
-    got = learner(run, swish_backward)
+    got = REFERENCE.learner(run, swish_backward)
     if not got["gradcheck"]:
-        fail("torch.autograd.gradcheck failed: the gradient your backward returns does not match the slope of your forward "
-             "measured by finite differences (float64 inputs).",
-             "Check the derivative: d/dx[x·sigmoid(x)] = s + x·s·(1 − s) with s = sigmoid(x), multiplied by grad_output; "
-             "compute it in the dtype of x (no .float()).")
+        fail(
+            "torch.autograd.gradcheck failed: the gradient your backward returns does not match the slope of your forward "
+            "measured by finite differences (float64 inputs).",
+            "Check the derivative: d/dx[x·sigmoid(x)] = s + x·s·(1 − s) with s = sigmoid(x), multiplied by grad_output; "
+            "compute it in the dtype of x (no .float()).",
+        )
 
 
 # --------------------------------------------------------------------------- the reference's side, all at once
 
-SCENARIOS = [(cubic, ()), (gradients, ()), (batch_grads, ()), (prediction, ()),
-             (swish_forward, ()), (swish_backward, ())]
-
-
-def _key(scenario, args: tuple) -> str:
-    return f"{scenario.__name__}{args!r}"
-
-
-def reference_results(m, device) -> dict:
-    return {_key(scenario, args): scenario(m, device, *args) for scenario, args in SCENARIOS}
+REFERENCE = ReferenceBatch(
+    [(cubic, ()), (gradients, ()), (batch_grads, ()), (prediction, ()), (swish_forward, ()), (swish_backward, ())],
+    known=KNOWN_ERRORS,
+)

@@ -13,9 +13,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from torchgrade.kit.compare import CheckFailed, expect_tensor, expect_tensors, fail
-from torchgrade.engine.plugin import check
-from torchgrade.engine.wire import Foreign, type_name
+from torchgrade.kit import (
+    CheckFailed,
+    Foreign,
+    check,
+    describe,
+    describe_type,
+    expect_tensor,
+    expect_tensors,
+    fail,
+    name_differences,
+    randn,
+    type_name,
+)
 
 IN, HIDDEN, OUT, P = 5, 8, 3, 0.25  # MyModel(IN, HIDDEN, OUT, dropout=P); P is not the default 0.3
 BATCH = 6
@@ -45,7 +55,7 @@ def reference_weights() -> dict[str, torch.Tensor]:
 
 
 def make_batch(seed: int) -> torch.Tensor:
-    return torch.randn(BATCH, IN, generator=torch.Generator().manual_seed(seed))
+    return randn(BATCH, IN, seed=seed)
 
 
 def _shapes(tensors) -> dict[str, tuple[int, ...]]:
@@ -54,23 +64,16 @@ def _shapes(tensors) -> dict[str, tuple[int, ...]]:
 
 def _naming_problems(mine: dict, want: dict) -> str:
     """'' when the names and shapes agree (order is free), else what differs, in words."""
-    missing = [k for k in want if k not in mine]
-    extra = [k for k in mine if k not in want]
     shapes = [f"`{k}` has shape {mine[k]}, expected {want[k]}" for k in want if k in mine and mine[k] != want[k]]
-    parts = ([f"missing {', '.join(f'`{k}`' for k in missing)}"] if missing else []) \
-        + ([f"unexpected {', '.join(f'`{k}`' for k in extra)}"] if extra else []) + shapes
-    return "; ".join(parts)
+    return "; ".join(name_differences(mine, want) + shapes)
 
 
-def loaded_model(m, device: str):
-    """(MyModel(IN, HIDDEN, OUT, dropout=P) holding the fixed weights, None) or (None, why they do not fit)."""
+def loaded_model(m, device: str) -> nn.Module:
+    """MyModel(IN, HIDDEN, OUT, dropout=P) holding the fixed weights. The checks that use it require
+    ``state_dict_names``, so its names and shapes are the reference's."""
     model = m.MyModel(IN, HIDDEN, OUT, dropout=P)
-    weights = reference_weights()
-    problems = _naming_problems(_shapes(model.state_dict().items()), _shapes(weights.items()))
-    if problems:
-        return None, problems
-    model.load_state_dict(weights)
-    return model.to(device), None
+    model.load_state_dict(reference_weights())
+    return model.to(device)
 
 
 def _fc2_inputs(model: nn.Module) -> list[torch.Tensor]:
@@ -82,12 +85,6 @@ def _fc2_inputs(model: nn.Module) -> list[torch.Tensor]:
     return seen
 
 
-def _require_loaded(got) -> None:
-    if got.get("load"):
-        fail(f"The test weights could not be copied into your model by name ({got['load']}), so its outputs cannot be compared.",
-             "Fix the submodule names and sizes first (see the checks on submodules and on parameter names).")
-
-
 # --------------------------------------------------------------------------- structure
 
 
@@ -96,15 +93,26 @@ def _describe(module) -> dict | None:
         return None
     info = {
         "class": type(module).__name__,
-        "kind": next((k for k, cls in (("Linear", nn.Linear), ("BatchNorm1d", nn.BatchNorm1d), ("Dropout", nn.Dropout)) if isinstance(module, cls)), None),
+        "kind": next(
+            (
+                k
+                for k, cls in (("Linear", nn.Linear), ("BatchNorm1d", nn.BatchNorm1d), ("Dropout", nn.Dropout))
+                if isinstance(module, cls)
+            ),
+            None,
+        ),
         "n_params": sum(p.numel() for p in module.parameters()),
     }
     if isinstance(module, nn.Linear):
         info["size"] = (module.in_features, module.out_features)
     elif isinstance(module, nn.BatchNorm1d):
         info["size"] = (module.num_features,)
-        info["settings"] = {"eps": float(module.eps), "momentum": None if module.momentum is None else float(module.momentum),
-                            "affine": bool(module.affine), "track_running_stats": bool(module.track_running_stats)}
+        info["settings"] = {
+            "eps": float(module.eps),
+            "momentum": None if module.momentum is None else float(module.momentum),
+            "affine": bool(module.affine),
+            "track_running_stats": bool(module.track_running_stats),
+        }
     elif isinstance(module, nn.Dropout):
         info["p"] = float(module.p)
     return info
@@ -131,31 +139,49 @@ def test_submodules(run):
     for name, kind in KINDS.items():
         mine = children.get(name)
         if mine is None:
-            fail(f"MyModel has no submodule named `{name}` (its submodules are: {listing}).",
-                 f"Assign the layers as attributes named exactly fc1, bn, dropout and fc2 in __init__ (self.{name} = nn.{kind}(...)); "
-                 "the names matter because the weights are looked up by name.")
+            fail(
+                f"MyModel has no submodule named `{name}` (its submodules are: {listing}).",
+                f"Assign the layers as attributes named exactly fc1, bn, dropout and fc2 in __init__ (self.{name} = nn.{kind}(...)); "
+                "the names matter because the weights are looked up by name.",
+            )
         if mine["kind"] != kind:
             fail(f"`{name}` is an nn.{mine['class']}, expected an nn.{kind}.", f"Create self.{name} as nn.{kind}(...).")
         if mine.get("size") != expected[name].get("size"):
-            fail(f"For MyModel({IN}, {HIDDEN}, {OUT}), `{name}` has sizes {mine['size']}, expected {expected[name]['size']}.",
-                 "fc1 maps input_dim to hidden_dim, bn normalises hidden_dim features, fc2 maps hidden_dim to output_dim.")
-    heavy = [f"`{name}` ({info['class'] if info else '?'})" for name, info in children.items()
-             if name not in KINDS and info and info["n_params"]]
+            fail(
+                f"For MyModel({IN}, {HIDDEN}, {OUT}), `{name}` has sizes {mine['size']}, expected {expected[name]['size']}.",
+                "fc1 maps input_dim to hidden_dim, bn normalises hidden_dim features, fc2 maps hidden_dim to output_dim.",
+            )
+    heavy = [
+        f"`{name}` ({info['class'] if info else '?'})"
+        for name, info in children.items()
+        if name not in KINDS and info and info["n_params"]
+    ]
     if heavy:
-        fail(f"MyModel has further submodules with parameters: {', '.join(heavy)}.",
-             "Only fc1, bn, dropout and fc2 hold parameters; extra submodules must be parameter-free (an nn.ReLU is fine).")
+        fail(
+            f"MyModel has further submodules with parameters: {', '.join(heavy)}.",
+            "Only fc1, bn, dropout and fc2 hold parameters; extra submodules must be parameter-free (an nn.ReLU is fine).",
+        )
 
 
 @check(5, "MyModel: the dropout probability is the dropout argument")
 def test_dropout_probability(run):
     got, want = run(dropout_probabilities)
-    for mine, expected, how in zip(got, want, (f"MyModel({IN}, {HIDDEN}, {OUT}, dropout={P})", f"MyModel({IN}, {HIDDEN}, {OUT}) (default dropout)")):
+    for mine, expected, how in zip(
+        got,
+        want,
+        (f"MyModel({IN}, {HIDDEN}, {OUT}, dropout={P})", f"MyModel({IN}, {HIDDEN}, {OUT}) (default dropout)"),
+        strict=True,
+    ):
         if mine is None or mine["kind"] != "Dropout":
-            fail(f"{how} has no nn.Dropout submodule named `dropout` (see the submodule check).",
-                 "Create self.dropout = nn.Dropout(p=dropout), even if you apply dropout with F.dropout.")
+            fail(
+                f"{how} has no nn.Dropout submodule named `dropout` (see the submodule check).",
+                "Create self.dropout = nn.Dropout(p=dropout), even if you apply dropout with F.dropout.",
+            )
         if abs(mine["p"] - expected["p"]) > 1e-12:
-            fail(f"In {how}, `dropout.p` is {mine['p']:g}, expected {expected['p']:g}.",
-                 "Use the dropout argument: nn.Dropout(p=dropout), with dropout=0.3 as the default in the signature.")
+            fail(
+                f"In {how}, `dropout.p` is {mine['p']:g}, expected {expected['p']:g}.",
+                "Use the dropout argument: nn.Dropout(p=dropout), with dropout=0.3 as the default in the signature.",
+            )
 
 
 @check(10, "MyModel: parameter and buffer names and shapes match the reference")
@@ -163,9 +189,11 @@ def test_state_dict_names(run):
     got, want = run(structure)
     problems = _naming_problems(got["state"], want["state"])
     if problems:
-        fail(f"The model's state_dict() (its parameters and buffers) does not match the reference's: {problems}.",
-             "fc1 and fc2 are nn.Linear layers with biases; bn is nn.BatchNorm1d(hidden_dim) with its defaults "
-             "(learnable weight and bias, running statistics as buffers); nothing else holds parameters.")
+        fail(
+            f"The model's state_dict() (its parameters and buffers) does not match the reference's: {problems}.",
+            "fc1 and fc2 are nn.Linear layers with biases; bn is nn.BatchNorm1d(hidden_dim) with its defaults "
+            "(learnable weight and bias, running statistics as buffers); nothing else holds parameters.",
+        )
 
 
 def _bn_settings(run) -> str | None:
@@ -180,14 +208,21 @@ def _bn_settings(run) -> str | None:
     differ = [(k, mine["settings"][k], v) for k, v in expected["settings"].items() if mine["settings"].get(k) != v]
     if not differ:
         return None
-    return ("`bn` was built with " + ", ".join(f"{k}={g!r}" for k, g, _ in differ) + ", where nn.BatchNorm1d(hidden_dim) has "
-            + ", ".join(f"{k}={w!r}" for k, _, w in differ) + ": keep batch norm's defaults, nn.BatchNorm1d(hidden_dim) "
-            "(eps is added to the variance before normalising, momentum sets how fast the running statistics move).")
+    return (
+        "`bn` was built with "
+        + ", ".join(f"{k}={g!r}" for k, g, _ in differ)
+        + ", where nn.BatchNorm1d(hidden_dim) has "
+        + ", ".join(f"{k}={w!r}" for k, _, w in differ)
+        + ": keep batch norm's defaults, nn.BatchNorm1d(hidden_dim) "
+        "(eps is added to the variance before normalising, momentum sets how fast the running statistics move)."
+    )
 
 
-BN_EVAL_HINT = ("During a training-mode forward pass `bn` ran in evaluation mode (bn.training was False), so it normalised with "
-                "its running statistics instead of the batch's and did not update them. Do not call self.bn.eval() (or "
-                "train(False)) inside forward: model.train() and model.eval() set the mode of every submodule, bn included.")
+BN_EVAL_HINT = (
+    "During a training-mode forward pass `bn` ran in evaluation mode (bn.training was False), so it normalised with "
+    "its running statistics instead of the batch's and did not update them. Do not call self.bn.eval() (or "
+    "train(False)) inside forward: model.train() and model.eval() set the mode of every submodule, bn included."
+)
 
 
 def _bn_ran_in_eval(got) -> bool:
@@ -197,25 +232,23 @@ def _bn_ran_in_eval(got) -> bool:
 # --------------------------------------------------------------------------- forward passes
 
 ORDER_HINT = "Compute fc2(dropout(relu(bn(fc1(x))))) in exactly this order."
-TRAIN_HINT = ("In training mode batch norm normalises with the batch's own statistics and dropout zeroes activations: "
-              "apply fc1, bn, relu, dropout and fc2 in this order, dropout right before fc2.")
+TRAIN_HINT = (
+    "In training mode batch norm normalises with the batch's own statistics and dropout zeroes activations: "
+    "apply fc1, bn, relu, dropout and fc2 in this order, dropout right before fc2."
+)
 
 
 def eval_forward(m, device):
-    model, problem = loaded_model(m, device)
-    if problem:
-        return {"load": problem}
+    model = loaded_model(m, device)
     model.eval()
     x = make_batch(1).to(device)
     with torch.no_grad():
         first, again = model(x), model(x)
-    return {"load": None, "out": first, "again": again, "buffers": dict(model.named_buffers())}
+    return {"out": first, "again": again, "buffers": dict(model.named_buffers())}
 
 
 def train_forward(m, device):
-    model, problem = loaded_model(m, device)
-    if problem:
-        return {"load": problem}
+    model = loaded_model(m, device)
     model.train()
     hidden = _fc2_inputs(model)
     bn_training: list[bool] = []  # bn's own mode whenever it is called as a module
@@ -226,15 +259,25 @@ def train_forward(m, device):
     out = model(x)
     buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
     if isinstance(out, torch.Tensor) and out.shape == (BATCH, OUT) and out.requires_grad:
-        weights = torch.randn(BATCH, OUT, generator=torch.Generator().manual_seed(3)).to(device)
+        weights = randn(BATCH, OUT, seed=3, device=device)
         (out * weights).sum().backward()
-    return {"load": None, "out": out, "hidden": hidden[0] if hidden else None, "buffers": buffers,
-            "grads": {name: p.grad for name, p in model.named_parameters()}, "bn_training": bn_training}
+    return {
+        "out": out,
+        "hidden": hidden[0] if hidden else None,
+        "buffers": buffers,
+        "grads": {name: p.grad for name, p in model.named_parameters()},
+        "bn_training": bn_training,
+    }
 
 
 def _dropout_diagnosis(h, h_ref) -> str | None:
     """When fc2's inputs differ from the reference's only by a constant factor, name the dropout p that explains it."""
-    if not isinstance(h, torch.Tensor) or not isinstance(h_ref, torch.Tensor) or h.shape != h_ref.shape or h.dtype != h_ref.dtype:
+    if (
+        not isinstance(h, torch.Tensor)
+        or not isinstance(h_ref, torch.Tensor)
+        or h.shape != h_ref.shape
+        or h.dtype != h_ref.dtype
+    ):
         return None
     both = (h != 0) & (h_ref != 0)
     if int(both.sum()) < 3:
@@ -245,86 +288,120 @@ def _dropout_diagnosis(h, h_ref) -> str | None:
         return None
     p = 1 - (1 - P) / r
     if abs(p) < 1e-3:
-        return ("In training mode the activations reaching fc2 were not scaled by 1/(1-p), so dropout was not applied. "
-                "Apply self.dropout after the ReLU, right before fc2 (nn.Dropout is active in training mode only).")
-    return (f"In training mode the activations reaching fc2 were scaled as if dropout had p={p:.2g}, but the model was built "
-            f"with dropout={P}: use the dropout argument (self.dropout, or F.dropout(x, p, training=self.training) with that p).")
+        return (
+            "In training mode the activations reaching fc2 were not scaled by 1/(1-p), so dropout was not applied. "
+            "Apply self.dropout after the ReLU, right before fc2 (nn.Dropout is active in training mode only)."
+        )
+    return (
+        f"In training mode the activations reaching fc2 were scaled as if dropout had p={p:.2g}, but the model was built "
+        f"with dropout={P}: use the dropout argument (self.dropout, or F.dropout(x, p, training=self.training) with that p)."
+    )
 
 
-@check(10, "forward: outputs in evaluation mode match the reference")
+# The checks below run the learner's MyModel with the test weights, copied in by name: they
+# are judged once the names and shapes are right.
+LOADED = ("state_dict_names",)
+
+
+@check(10, "forward: outputs in evaluation mode match the reference", requires=LOADED)
 def test_eval_output(run):
     got, want = run(eval_forward)
-    _require_loaded(got)
     hint = ORDER_HINT + " In evaluation mode batch norm uses its running statistics and dropout does nothing."
-    if isinstance(got["out"], torch.Tensor) and isinstance(got["again"], torch.Tensor) and got["out"].shape == got["again"].shape \
-            and not torch.equal(got["out"], got["again"]):
+    if (
+        isinstance(got["out"], torch.Tensor)
+        and isinstance(got["again"], torch.Tensor)
+        and got["out"].shape == got["again"].shape
+        and not torch.equal(got["out"], got["again"])
+    ):
         hint = "Two evaluation-mode passes gave different outputs: dropout is still active after model.eval() (see the dropout check)."
     else:
         hint = _bn_settings(run) or hint
     expect_tensor(got["out"], want["out"], f"In evaluation mode, the output for a batch of {BATCH}", hint=hint)
 
 
-@check(5, "forward: dropout is off in evaluation mode")
+@check(5, "forward: dropout is off in evaluation mode", requires=LOADED)
 def test_eval_no_dropout(run):
     got = run.learner(eval_forward)
-    _require_loaded(got)
     first, again = got["out"], got["again"]
     if not isinstance(first, torch.Tensor) or not isinstance(again, torch.Tensor):
-        fail(f"forward returned {_what(first)}, expected a tensor.")
+        fail(f"forward returned {describe(first)}, expected a tensor.")
     if first.shape != again.shape or not torch.equal(first, again):
-        fail("After model.eval(), two forward passes on the same batch gave different outputs, so dropout was still zeroing activations.",
-             "Call self.dropout(x) (nn.Dropout follows model.eval()), or pass training=self.training to F.dropout: "
-             "without it F.dropout is active in evaluation mode too.")
+        fail(
+            "After model.eval(), two forward passes on the same batch gave different outputs, so dropout was still zeroing activations.",
+            "Call self.dropout(x) (nn.Dropout follows model.eval()), or pass training=self.training to F.dropout: "
+            "without it F.dropout is active in evaluation mode too.",
+        )
 
 
-@check(10, "forward: outputs in training mode match the reference (batch statistics, dropout)")
+@check(10, "forward: outputs in training mode match the reference (batch statistics, dropout)", requires=LOADED)
 def test_train_output(run):
     got, want = run(train_forward)
-    _require_loaded(got)
-    hint = _dropout_diagnosis(got["hidden"], want["hidden"]) or (BN_EVAL_HINT if _bn_ran_in_eval(got) else None) \
-        or _bn_settings(run) or TRAIN_HINT
-    expect_tensor(got["out"], want["out"], f"In training mode, the output for a batch of {BATCH} (same dropout seed)", hint=hint)
+    hint = (
+        _dropout_diagnosis(got["hidden"], want["hidden"])
+        or (BN_EVAL_HINT if _bn_ran_in_eval(got) else None)
+        or _bn_settings(run)
+        or TRAIN_HINT
+    )
+    expect_tensor(
+        got["out"], want["out"], f"In training mode, the output for a batch of {BATCH} (same dropout seed)", hint=hint
+    )
 
 
-@check(10, "forward: gradients of every parameter match the reference")
+@check(10, "forward: gradients of every parameter match the reference", requires=("train_output",))
 def test_gradients(run):
     got, want = run(train_forward)
-    _require_loaded(got)
-    try:
-        expect_tensor(got["out"], want["out"], "output")
-    except CheckFailed:
-        fail("The training-mode output does not match the reference yet (see the check above), so the gradients cannot be judged.")
     missing = [name for name, g in got["grads"].items() if g is None]
     if missing:
-        fail(f"After backward(), {', '.join(f'`{n}`' for n in missing)} received no gradient.",
-             "Keep the whole forward pass in the autograd graph: no .detach(), .data, NumPy round trips or torch.no_grad() inside forward.")
-    expect_tensors(got["grads"], want["grads"], "The gradient of parameter",
-                   hint="Use only differentiable torch operations in forward, on the layers' own parameters.")
+        fail(
+            f"After backward(), {', '.join(f'`{n}`' for n in missing)} received no gradient.",
+            "Keep the whole forward pass in the autograd graph: no .detach(), .data, NumPy round trips or torch.no_grad() inside forward.",
+        )
+    expect_tensors(
+        got["grads"],
+        want["grads"],
+        "The gradient of parameter",
+        hint="Use only differentiable torch operations in forward, on the layers' own parameters.",
+    )
 
 
-@check(5, "forward: batch norm's running statistics update in training mode only")
+@check(5, "forward: batch norm's running statistics update in training mode only", requires=LOADED)
 def test_batchnorm_statistics(run):
     trained, trained_want = run(train_forward)
     evaluated, evaluated_want = run(eval_forward)
-    _require_loaded(trained)
-    _require_loaded(evaluated)
     for name, value in evaluated_want["buffers"].items():
-        if isinstance(evaluated["buffers"].get(name), torch.Tensor) and not torch.equal(evaluated["buffers"][name], value):
-            fail(f"Batch norm's `{name}` changed during forward passes in evaluation mode.",
-                 "In evaluation mode batch norm must only use its running statistics: call self.bn(...) (it follows model.eval()), "
-                 "or pass training=self.training if you use F.batch_norm.")
+        if isinstance(evaluated["buffers"].get(name), torch.Tensor) and not torch.equal(
+            evaluated["buffers"][name], value
+        ):
+            fail(
+                f"Batch norm's `{name}` changed during forward passes in evaluation mode.",
+                "In evaluation mode batch norm must only use its running statistics: call self.bn(...) (it follows model.eval()), "
+                "or pass training=self.training if you use F.batch_norm.",
+            )
     if _bn_ran_in_eval(trained):
-        fail("During a training-mode forward pass `bn` was in evaluation mode, so it did not update its running statistics "
-             "(and normalised with them instead of the batch's statistics).",
-             "Do not call self.bn.eval() (or train(False)) inside forward: model.train() and model.eval() set the mode of every "
-             "submodule, bn included, and bn in training mode updates running_mean and running_var from each batch.")
-    unchanged = [n for n, v in trained["buffers"].items() if n in evaluated_want["buffers"] and torch.equal(v, evaluated_want["buffers"][n])]
+        fail(
+            "During a training-mode forward pass `bn` was in evaluation mode, so it did not update its running statistics "
+            "(and normalised with them instead of the batch's statistics).",
+            "Do not call self.bn.eval() (or train(False)) inside forward: model.train() and model.eval() set the mode of every "
+            "submodule, bn included, and bn in training mode updates running_mean and running_var from each batch.",
+        )
+    unchanged = [
+        n
+        for n, v in trained["buffers"].items()
+        if n in evaluated_want["buffers"] and torch.equal(v, evaluated_want["buffers"][n])
+    ]
     if unchanged:
-        fail(f"A training-mode forward pass left {', '.join(f'`{n}`' for n in unchanged)} unchanged: batch norm did not update its running statistics.",
-             "Call self.bn(...) in forward; in training mode it updates running_mean and running_var from each batch.")
-    expect_tensors(trained["buffers"], trained_want["buffers"], "After one training-mode forward pass, buffer",
-                   hint=_bn_settings(run) or "Use nn.BatchNorm1d(hidden_dim) with its default momentum, and call self.bn exactly once "
-                                             "per forward pass, on fc1's output.")
+        fail(
+            f"A training-mode forward pass left {', '.join(f'`{n}`' for n in unchanged)} unchanged: batch norm did not update its running statistics.",
+            "Call self.bn(...) in forward; in training mode it updates running_mean and running_var from each batch.",
+        )
+    expect_tensors(
+        trained["buffers"],
+        trained_want["buffers"],
+        "After one training-mode forward pass, buffer",
+        hint=_bn_settings(run)
+        or "Use nn.BatchNorm1d(hidden_dim) with its default momentum, and call self.bn exactly once "
+        "per forward pass, on fc1's output.",
+    )
 
 
 # --------------------------------------------------------------------------- count_parameters
@@ -352,23 +429,23 @@ def counting(m, device):
     tied = Tied()
     return {
         "plain": [m.count_parameters(plain), m.count_parameters(plain, trainable_only=False)],
-        "frozen": [m.count_parameters(frozen), m.count_parameters(frozen, trainable_only=True), m.count_parameters(frozen, trainable_only=False)],
+        "frozen": [
+            m.count_parameters(frozen),
+            m.count_parameters(frozen, trainable_only=True),
+            m.count_parameters(frozen, trainable_only=False),
+        ],
         "tied": [m.count_parameters(tied), m.count_parameters(tied, trainable_only=False)],
     }
 
 
-def _what(value) -> str:
-    if isinstance(value, Foreign):
-        return f"a {value.type_name}"
-    if isinstance(value, torch.Tensor):
-        return f"a tensor ({value.tolist() if value.numel() == 1 else tuple(value.shape)})"
-    return f"{value!r} (a {type(value).__name__})"
-
-
 def _expect_int(got, want: int, call: str) -> None:
     if type(got) is not int:
-        extra = " Return a Python int: p.numel() is one, and so is a sum of them." if isinstance(got, (torch.Tensor, float, Foreign)) else ""
-        fail(f"{call} returned {_what(got)}, expected the int {want}.{extra}")
+        extra = (
+            " Return a Python int: p.numel() is one, and so is a sum of them."
+            if isinstance(got, (torch.Tensor, float, Foreign))
+            else ""
+        )
+        fail(f"{call} returned {describe(got)}, expected the int {want}.{extra}")
 
 
 def _expect_count(got: int, want: int, call: str, hint: str) -> None:
@@ -383,13 +460,20 @@ STANDARD = "nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Line
 def test_count_parameters(run):
     got, want = run(counting)
     buffers = 2 * HIDDEN + 1
-    for value, expected, call in zip(got["plain"], want["plain"], ("count_parameters(model)", "count_parameters(model, trainable_only=False)")):
+    for value, expected, call in zip(
+        got["plain"],
+        want["plain"],
+        ("count_parameters(model)", "count_parameters(model, trainable_only=False)"),
+        strict=True,
+    ):
         call = f"For {STANDARD}, {call}"
         _expect_int(value, expected, call)
         hint = "Sum p.numel() over model.parameters()."
         if value == expected + buffers:
-            hint = (f"That is {expected} parameters plus {buffers} buffer values: batch norm's running_mean, running_var and "
-                    "num_batches_tracked are buffers, not parameters. Iterate model.parameters(), not state_dict().")
+            hint = (
+                f"That is {expected} parameters plus {buffers} buffer values: batch norm's running_mean, running_var and "
+                "num_batches_tracked are buffers, not parameters. Iterate model.parameters(), not state_dict()."
+            )
         _expect_count(value, expected, call, hint)
 
 
@@ -397,8 +481,12 @@ def test_count_parameters(run):
 def test_count_trainable_only(run):
     got, want = run(counting)
     total, frozen = want["plain"][0], want["plain"][0] - want["frozen"][0]
-    calls = ("count_parameters(model)", "count_parameters(model, trainable_only=True)", "count_parameters(model, trainable_only=False)")
-    for value, expected, call in zip(got["frozen"], want["frozen"], calls):
+    calls = (
+        "count_parameters(model)",
+        "count_parameters(model, trainable_only=True)",
+        "count_parameters(model, trainable_only=False)",
+    )
+    for value, expected, call in zip(got["frozen"], want["frozen"], calls, strict=True):
         call = f"With the first Linear layer frozen (requires_grad_(False)), {call}"
         _expect_int(value, expected, call)
         if value == total and expected != total:
@@ -415,13 +503,20 @@ def test_count_trainable_only(run):
 @check(5, "count_parameters: a shared parameter counts once")
 def test_count_shared_once(run):
     got, want = run(counting)
-    for value, expected, call in zip(got["tied"], want["tied"], ("count_parameters(model)", "count_parameters(model, trainable_only=False)")):
+    for value, expected, call in zip(
+        got["tied"],
+        want["tied"],
+        ("count_parameters(model)", "count_parameters(model, trainable_only=False)"),
+        strict=True,
+    ):
         call = f"For two nn.Linear(4, 4) layers sharing one weight, {call}"
         _expect_int(value, expected, call)
         hint = "Sum over model.parameters(), which yields each parameter once."
         if value == expected + 16:
-            hint = ("The shared 4x4 weight was counted twice (iterating over modules, or over state_dict(), sees it under both names); "
-                    "model.parameters() yields it once.")
+            hint = (
+                "The shared 4x4 weight was counted twice (iterating over modules, or over state_dict(), sees it under both names); "
+                "model.parameters() yields it once."
+            )
         _expect_count(value, expected, call, hint)
 
 
@@ -449,8 +544,10 @@ def shapes(m, device):
 
 def _shape_items(got) -> list:
     if got["items"] is None:
-        fail(f"parameter_shapes returned a {got['type']}, expected a dict.",
-             "Return a dict such as {name: tuple(p.shape) for name, p in model.named_parameters()}.")
+        fail(
+            f"parameter_shapes returned {describe_type(got['type'])}, expected a dict.",
+            "Return a dict such as {name: tuple(p.shape) for name, p in model.named_parameters()}.",
+        )
     return got["items"]
 
 
@@ -467,18 +564,20 @@ def test_parameter_shapes(run):
         fail(f"The names parameter_shapes returned do not match the model's parameters: {problems}.", hint)
     for name, shape in items.items():
         if not isinstance(shape, tuple) or not all(type(d) is int for d in shape):
-            fail(f"The shape of `{name}` is {_what(shape)}, expected the tuple {expected[name]}.",
-                 "Use tuple(p.shape) (or p.shape, a torch.Size).")
+            fail(
+                f"The shape of `{name}` is {describe(shape)}, expected the tuple {expected[name]}.",
+                "Use tuple(p.shape) (or p.shape, a torch.Size).",
+            )
         if shape != expected[name]:
             fail(f"The shape of `{name}` is {shape}, expected {expected[name]}.", "Use tuple(p.shape).")
 
 
-@check(5, "parameter_shapes: keys in named_parameters() order")
+@check(5, "parameter_shapes: keys in named_parameters() order", requires=("parameter_shapes",))
 def test_parameter_shapes_order(run):
     got, want = run(shapes)
-    names, expected = [k for k, _ in _shape_items(got)], [k for k, _ in want["items"]]
-    if sorted(map(str, names)) != sorted(expected):
-        fail("The names are not right yet (see the check above), so their order cannot be judged.")
+    names, expected = [k for k, _ in got["items"]], [k for k, _ in want["items"]]
     if names != expected:
-        fail(f"The keys came in the order {names}, expected {expected}.",
-             "Keep the keys in named_parameters() order: build the dict while iterating model.named_parameters(), without sorting.")
+        fail(
+            f"The keys came in the order {names}, expected {expected}.",
+            "Keep the keys in named_parameters() order: build the dict while iterating model.named_parameters(), without sorting.",
+        )

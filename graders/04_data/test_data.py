@@ -12,9 +12,7 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
-from torchgrade.kit.compare import CheckFailed, expect_tensor, fail
-from torchgrade.engine.plugin import check
-from torchgrade.engine.wire import Foreign, type_name
+from torchgrade.kit import CheckFailed, Foreign, check, describe, expect_tensor, fail, type_name
 
 # --------------------------------------------------------------------------- shared setup
 
@@ -36,18 +34,6 @@ def indexed(n: int) -> TensorDataset:
     """Sample i is (features of sample i, i): the label names the sample."""
     x = torch.arange(n, dtype=torch.float32).unsqueeze(1) + torch.tensor([0.0, 0.25, 0.5])
     return TensorDataset(x, torch.arange(n))
-
-
-def _what(value) -> str:
-    if isinstance(value, Foreign):
-        return f"a {value.type_name}"
-    if value is None:
-        return "None"
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
-    if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of length {len(value)}"
-    return f"{value!r} (a {type(value).__name__})"
 
 
 def _ids(batches) -> list[int]:
@@ -74,22 +60,26 @@ def dataset_items(m, device, source: str):
 
 def _pairs(items) -> list:
     if not isinstance(items, list):
-        fail(f"The samples could not be read back ({_what(items)}).")
+        fail(f"The samples could not be read back ({describe(items)}).")
     for i, item in enumerate(items):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            fail(f"dataset[{i}] is {_what(item)}, expected a pair (features, label).",
-                 "Return the pair self.X[i], self.y[i] from __getitem__.")
+            fail(
+                f"dataset[{i}] is {describe(item)}, expected a pair (features, label).",
+                "Return the pair self.X[i], self.y[i] from __getitem__.",
+            )
     return items
 
 
 def _expect_features(items, want, prefix: str = "") -> None:
-    for i, (item, expected) in enumerate(zip(_pairs(items), want)):
+    for i, (item, expected) in enumerate(zip(_pairs(items), want, strict=True)):
         x = item[0]
         if isinstance(x, Foreign) and x.type_name.startswith("numpy"):
             hint = "Return tensors, not numpy arrays: convert X to a tensor once in __init__ and index that tensor in __getitem__."
         elif isinstance(x, torch.Tensor) and x.dtype != expected[0].dtype:
-            hint = ("Store X as float32, e.g. torch.as_tensor(X, dtype=torch.float32): numpy arrays are float64 by default, "
-                    "lists of ints become int64, and models want float32 inputs.")
+            hint = (
+                "Store X as float32, e.g. torch.as_tensor(X, dtype=torch.float32): numpy arrays are float64 by default, "
+                "lists of ints become int64, and models want float32 inputs."
+            )
         elif isinstance(x, torch.Tensor) and x.shape != expected[0].shape:
             hint = f"dataset[i][0] is row i of X: a vector of the {N_FEATURES} features of sample i."
         else:
@@ -98,7 +88,7 @@ def _expect_features(items, want, prefix: str = "") -> None:
 
 
 def _expect_labels(items, want, prefix: str = "") -> None:
-    for i, (item, expected) in enumerate(zip(_pairs(items), want)):
+    for i, (item, expected) in enumerate(zip(_pairs(items), want, strict=True)):
         y = item[1]
         if isinstance(y, (Foreign, int, float)):
             hint = "Return the label as a tensor (self.y[i] of an int64 tensor), not as a Python or numpy number."
@@ -115,8 +105,10 @@ def _expect_labels(items, want, prefix: str = "") -> None:
 def test_dataset_length(run):
     got, want = run(dataset_length)
     if type(got) is not int or got != want:
-        fail(f"For X of shape ({N_SAMPLES}, {N_FEATURES}), len(dataset) is {_what(got) if type(got) is not int else got}, expected {want}.",
-             "__len__ returns the number of samples, len(self.X) (the first dimension of X), as an int.")
+        fail(
+            f"For X of shape ({N_SAMPLES}, {N_FEATURES}), len(dataset) is {describe(got) if type(got) is not int else got}, expected {want}.",
+            "__len__ returns the number of samples, len(self.X) (the first dimension of X), as an int.",
+        )
 
 
 @check(10, "CustomDataset: features are float32 tensors (from numpy arrays)")
@@ -137,8 +129,11 @@ def test_dataset_from_lists(run):
     try:
         got = run.learner(dataset_items, "lists")
     except CheckFailed as exc:
-        hint = "" if "not implemented yet" in str(exc) else \
-            " Convert with torch.as_tensor(X, dtype=torch.float32), which accepts numpy arrays and nested lists alike (and the same for y)."
+        hint = (
+            ""
+            if "not implemented yet" in str(exc)
+            else " Convert with torch.as_tensor(X, dtype=torch.float32), which accepts numpy arrays and nested lists alike (and the same for y)."
+        )
         text = str(exc) if str(exc).endswith(".") else f"{exc}."
         raise CheckFailed(f"{prefix}{text}{hint}", exc.details) from None
     want = run.reference(dataset_items, "lists")
@@ -164,9 +159,11 @@ def loading(m, device):
 @check(10, "make_loader: batches of batch_size, the last partial batch kept")
 def test_loader_batches(run):
     got, want = run(loading)
-    cases = (("make_loader(dataset, batch_size=4, shuffle=False)", got["plain"][0], want["plain"][0]),
-             ("make_loader(dataset, batch_size=4)", got["shuffled"][0], want["shuffled"][0]),
-             ("make_loader(dataset)", got["default"], want["default"]))
+    cases = (
+        ("make_loader(dataset, batch_size=4, shuffle=False)", got["plain"][0], want["plain"][0]),
+        ("make_loader(dataset, batch_size=4)", got["shuffled"][0], want["shuffled"][0]),
+        ("make_loader(dataset)", got["default"], want["default"]),
+    )
     for call, batches, expected in cases:
         sizes, wanted = _sizes(batches), _sizes(expected)
         if sizes != wanted:
@@ -179,16 +176,24 @@ def test_loader_batches(run):
             fail(f"For a dataset of 10 samples, {call} gave batches of sizes {sizes}, expected {wanted}.", hint)
     xb, yb = got["plain"][0][0]
     hint = "Leave collate_fn at its default: it stacks the samples into one tensor."
-    order = _ids(got["plain"][0]) if all(isinstance(b, (tuple, list)) and len(b) == 2 and isinstance(b[1], torch.Tensor) for b in got["plain"][0]) else None
+    order = (
+        _ids(got["plain"][0])
+        if all(isinstance(b, (tuple, list)) and len(b) == 2 and isinstance(b[1], torch.Tensor) for b in got["plain"][0])
+        else None
+    )
     if order is not None and sorted(order) == list(range(10)) and order != list(range(10)):
-        hint = (f"The batches hold the right samples in a shuffled order ({order}) although shuffle=False was passed: "
-                "pass shuffle=shuffle to the DataLoader rather than a fixed value.")
+        hint = (
+            f"The batches hold the right samples in a shuffled order ({order}) although shuffle=False was passed: "
+            "pass shuffle=shuffle to the DataLoader rather than a fixed value."
+        )
     expect_tensor(xb, want["plain"][0][0][0], "With shuffle=False, the first batch of inputs", hint=hint)
     expect_tensor(yb, want["plain"][0][0][1], "With shuffle=False, the first batch of labels", hint=hint)
 
 
-DROP_LAST_HINT = ("The last, smaller batch was dropped (10 samples in batches of 4 leave 2 over): leave drop_last at its default, "
-                  "False, so that every sample is loaded in every epoch.")
+DROP_LAST_HINT = (
+    "The last, smaller batch was dropped (10 samples in batches of 4 leave 2 over): leave drop_last at its default, "
+    "False, so that every sample is loaded in every epoch."
+)
 
 
 def _dropped_last(order: list[int], n: int = 10, batch_size: int = 4) -> bool:
@@ -199,12 +204,17 @@ def _dropped_last(order: list[int], n: int = 10, batch_size: int = 4) -> bool:
 @check(5, "make_loader: shuffle=False keeps the dataset's order")
 def test_loader_no_shuffle(run):
     got, want = run(loading)
-    for epoch, (batches, expected) in enumerate(zip(got["plain"], want["plain"]), 1):
+    for epoch, (batches, expected) in enumerate(zip(got["plain"], want["plain"], strict=True), 1):
         if _ids(batches) != _ids(expected):
             if _dropped_last(_ids(batches)):
-                fail(f"With shuffle=False, epoch {epoch} gave only {len(_ids(batches))} of the 10 samples, {_ids(batches)}.", DROP_LAST_HINT)
-            fail(f"With shuffle=False, epoch {epoch} gave the samples in the order {_ids(batches)}, expected {_ids(expected)}.",
-                 "Pass shuffle=shuffle to the DataLoader rather than a fixed value.")
+                fail(
+                    f"With shuffle=False, epoch {epoch} gave only {len(_ids(batches))} of the 10 samples, {_ids(batches)}.",
+                    DROP_LAST_HINT,
+                )
+            fail(
+                f"With shuffle=False, epoch {epoch} gave the samples in the order {_ids(batches)}, expected {_ids(expected)}.",
+                "Pass shuffle=shuffle to the DataLoader rather than a fixed value.",
+            )
 
 
 @check(10, "make_loader: shuffle=True gives every sample once per epoch, in a new order each epoch")
@@ -214,15 +224,24 @@ def test_loader_shuffle(run):
     for epoch, order in enumerate(orders, 1):
         if sorted(order) != list(range(10)):
             if _dropped_last(order):
-                fail(f"With shuffle=True, epoch {epoch} gave only {len(order)} of the 10 samples, {order}.", DROP_LAST_HINT)
-            fail(f"With shuffle=True, epoch {epoch} gave the samples {order}; every one of the 10 samples must come exactly once.",
-                 "Let the DataLoader shuffle (shuffle=True) instead of sampling with replacement.")
+                fail(
+                    f"With shuffle=True, epoch {epoch} gave only {len(order)} of the 10 samples, {order}.",
+                    DROP_LAST_HINT,
+                )
+            fail(
+                f"With shuffle=True, epoch {epoch} gave the samples {order}; every one of the 10 samples must come exactly once.",
+                "Let the DataLoader shuffle (shuffle=True) instead of sampling with replacement.",
+            )
     if all(order == list(range(10)) for order in orders):
-        fail("With shuffle=True (the default), the samples came in the dataset's order in both epochs.",
-             "Pass shuffle=shuffle to the DataLoader, and keep shuffle=True as the default in the signature.")
+        fail(
+            "With shuffle=True (the default), the samples came in the dataset's order in both epochs.",
+            "Pass shuffle=shuffle to the DataLoader, and keep shuffle=True as the default in the signature.",
+        )
     if orders[0] == orders[1]:
-        fail(f"With shuffle=True, both epochs gave the samples in the same order {orders[0]}.",
-             "A shuffling DataLoader draws a new order every epoch: do not fix the order once when the loader is built.")
+        fail(
+            f"With shuffle=True, both epochs gave the samples in the same order {orders[0]}.",
+            "A shuffling DataLoader draws a new order every epoch: do not fix the order once when the loader is built.",
+        )
 
 
 def workers(m, device):
@@ -234,21 +253,33 @@ def workers(m, device):
 def test_loader_workers(run):
     got = run.learner(workers)  # the expected result is plain: starting workers for the reference too would cost time
     if got["num_workers"] != 2:
-        fail(f"make_loader(dataset, batch_size=4, shuffle=False, num_workers=2) built a loader with num_workers={got['num_workers']!r}.",
-             "Pass num_workers=num_workers to the DataLoader.")
+        fail(
+            f"make_loader(dataset, batch_size=4, shuffle=False, num_workers=2) built a loader with num_workers={got['num_workers']!r}.",
+            "Pass num_workers=num_workers to the DataLoader.",
+        )
     if _ids(got["batches"]) != list(range(10)):
         hint = None
         if _dropped_last(_ids(got["batches"])):
             hint = DROP_LAST_HINT
         elif sorted(_ids(got["batches"])) == list(range(10)):
-            hint = "The samples came shuffled although shuffle=False was passed: pass shuffle=shuffle to the DataLoader."
-        fail(f"With two worker processes and shuffle=False, the loader gave the samples {_ids(got['batches'])}, expected {list(range(10))}.", hint)
+            hint = (
+                "The samples came shuffled although shuffle=False was passed: pass shuffle=shuffle to the DataLoader."
+            )
+        fail(
+            f"With two worker processes and shuffle=False, the loader gave the samples {_ids(got['batches'])}, expected {list(range(10))}.",
+            hint,
+        )
 
 
-SETTINGS_CALLS = (("make_loader(dataset, batch_size=4, shuffle=False)", {"batch_size": 4, "shuffle": False}),
-                  ("make_loader(dataset, batch_size=4)", {"batch_size": 4}),
-                  ("make_loader(dataset, batch_size=4, shuffle=False, num_workers=2)", {"batch_size": 4, "shuffle": False, "num_workers": 2}),
-                  ('make_loader(dataset, device="cuda")', {"device": "cuda"}))
+SETTINGS_CALLS = (
+    ("make_loader(dataset, batch_size=4, shuffle=False)", {"batch_size": 4, "shuffle": False}),
+    ("make_loader(dataset, batch_size=4)", {"batch_size": 4}),
+    (
+        "make_loader(dataset, batch_size=4, shuffle=False, num_workers=2)",
+        {"batch_size": 4, "shuffle": False, "num_workers": 2},
+    ),
+    ('make_loader(dataset, device="cuda")', {"device": "cuda"}),
+)
 
 ORDER_SAMPLERS = {"SequentialSampler", "RandomSampler"}  # which of the two is shuffle's business, judged above
 
@@ -269,10 +300,24 @@ def loader_settings(m, device):
     result = []
     for _, kwargs in SETTINGS_CALLS:
         loader = m.make_loader(dataset, **kwargs)
-        settings = {name: _setting(getattr(loader, name, None))
-                    for name in ("drop_last", "timeout", "persistent_workers", "prefetch_factor", "worker_init_fn", "generator",
-                                 "collate_fn", "multiprocessing_context", "pin_memory_device", "in_order")}
-        settings["timeout"] = float(settings["timeout"]) if isinstance(settings["timeout"], (int, float)) else settings["timeout"]
+        settings = {
+            name: _setting(getattr(loader, name, None))
+            for name in (
+                "drop_last",
+                "timeout",
+                "persistent_workers",
+                "prefetch_factor",
+                "worker_init_fn",
+                "generator",
+                "collate_fn",
+                "multiprocessing_context",
+                "pin_memory_device",
+                "in_order",
+            )
+        }
+        settings["timeout"] = (
+            float(settings["timeout"]) if isinstance(settings["timeout"], (int, float)) else settings["timeout"]
+        )
         settings["sampler"] = type_name(loader.sampler)
         settings["batch_sampler"] = _setting(None if loader.batch_sampler is None else type_name(loader.batch_sampler))
         settings["dataset is the dataset given"] = loader.dataset is dataset
@@ -291,22 +336,38 @@ SETTING_HINTS = {
 @check(5, "make_loader: every other DataLoader setting at its default")
 def test_loader_other_settings(run):
     got, want = run(loader_settings)
-    for (call, _), mine, expected in zip(SETTINGS_CALLS, got, want):
+    for (call, _), mine, expected in zip(SETTINGS_CALLS, got, want, strict=True):
         for name, value in expected.items():
-            if name == "sampler" and {str(mine.get(name)).rsplit(".", 1)[-1], str(value).rsplit(".", 1)[-1]} <= ORDER_SAMPLERS:
+            if (
+                name == "sampler"
+                and {str(mine.get(name)).rsplit(".", 1)[-1], str(value).rsplit(".", 1)[-1]} <= ORDER_SAMPLERS
+            ):
                 continue
             if mine.get(name) != value:
                 if name == "dataset is the dataset given":
-                    fail(f"{call} built a loader over another dataset than the one it was given.",
-                         "Pass the dataset itself as the DataLoader's first argument.")
-                fail(f"{call} built a loader with {name}={mine.get(name)!r}, where the DataLoader's default gives {value!r}.",
-                     (SETTING_HINTS.get(name, "") + " Pass only batch_size, shuffle, num_workers and pin_memory to the DataLoader "
-                      "and leave every other setting at its default.").strip())
+                    fail(
+                        f"{call} built a loader over another dataset than the one it was given.",
+                        "Pass the dataset itself as the DataLoader's first argument.",
+                    )
+                fail(
+                    f"{call} built a loader with {name}={mine.get(name)!r}, where the DataLoader's default gives {value!r}.",
+                    (
+                        SETTING_HINTS.get(name, "")
+                        + " Pass only batch_size, shuffle, num_workers and pin_memory to the DataLoader "
+                        "and leave every other setting at its default."
+                    ).strip(),
+                )
 
 
-PIN_DEVICES = (('"cpu"', "cpu"), ('torch.device("cpu")', torch.device("cpu")),
-               ('"cuda"', "cuda"), ('"cuda:0"', "cuda:0"), ('"cuda:1"', "cuda:1"),
-               ('torch.device("cuda")', torch.device("cuda")), ('torch.device("cuda", 0)', torch.device("cuda", 0)))
+PIN_DEVICES = (
+    ('"cpu"', "cpu"),
+    ('torch.device("cpu")', torch.device("cpu")),
+    ('"cuda"', "cuda"),
+    ('"cuda:0"', "cuda:0"),
+    ('"cuda:1"', "cuda:1"),
+    ('torch.device("cuda")', torch.device("cuda")),
+    ('torch.device("cuda", 0)', torch.device("cuda", 0)),
+)
 
 
 def pinning(m, device):
@@ -320,12 +381,17 @@ def test_loader_pins_for_cuda(run):
     got, want = run(pinning)
     wrong = [label for label in got if want[label] and not got[label]]
     if wrong:
-        hint = "Set pin_memory=True when device is a CUDA device: torch.device(device).type == \"cuda\" (building such a loader needs no GPU)."
+        hint = 'Set pin_memory=True when device is a CUDA device: torch.device(device).type == "cuda" (building such a loader needs no GPU).'
         if got['"cuda"']:
-            hint = ("Compare the device type, not the whole string: torch.device(device).type == \"cuda\" holds for "
-                    "\"cuda\", \"cuda:0\" and torch.device(\"cuda\") alike.")
-        fail(f"With {' or '.join(f'device={label}' for label in wrong)}, make_loader built a loader with pin_memory=False; a CUDA device should get pinned memory, "
-             "which speeds up copies to the GPU.", hint)
+            hint = (
+                'Compare the device type, not the whole string: torch.device(device).type == "cuda" holds for '
+                '"cuda", "cuda:0" and torch.device("cuda") alike.'
+            )
+        fail(
+            f"With {' or '.join(f'device={label}' for label in wrong)}, make_loader built a loader with pin_memory=False; a CUDA device should get pinned memory, "
+            "which speeds up copies to the GPU.",
+            hint,
+        )
 
 
 @check(5, "make_loader: no pinned memory for the CPU")
@@ -333,8 +399,10 @@ def test_loader_no_pin_for_cpu(run):
     got, want = run(pinning)
     wrong = [label for label in got if not want[label] and got[label]]
     if wrong:
-        fail(f"With {' or '.join(f'device={label}' for label in wrong)}, make_loader built a loader with pin_memory=True; pinned memory only helps copies to a GPU.",
-             "Set pin_memory only when the device is a CUDA device: pin_memory=(torch.device(device).type == \"cuda\").")
+        fail(
+            f"With {' or '.join(f'device={label}' for label in wrong)}, make_loader built a loader with pin_memory=True; pinned memory only helps copies to a GPU.",
+            'Set pin_memory only when the device is a CUDA device: pin_memory=(torch.device(device).type == "cuda").',
+        )
 
 
 def pinned_batches(m, device):
@@ -346,8 +414,10 @@ def pinned_batches(m, device):
 def test_loader_pinned_batches(run):
     got = run.learner(pinned_batches)
     if not got or not all(got):
-        fail(f"With device={run.device!r}, the loader's batches were not in pinned (page-locked) memory.",
-             "Build the DataLoader with pin_memory=True when the device is a CUDA device.")
+        fail(
+            f"With device={run.device!r}, the loader's batches were not in pinned (page-locked) memory.",
+            "Build the DataLoader with pin_memory=True when the device is a CUDA device.",
+        )
 
 
 # --------------------------------------------------------------------------- split_dataset
@@ -358,20 +428,14 @@ N_SPLIT = 23  # int(23 * 0.2) = 4 but round() gives 5; int(23 * 0.3) = 6 but rou
 def _parts(result) -> dict:
     """The sample ids in each returned subset, in their order, or what came back instead."""
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        return {"error": _describe_result(result)}
+        return {"error": describe(result)}
     parts = []
     for part in result:
         try:
             parts.append([int(part[j][1]) for j in range(len(part))])
-        except Exception:  # noqa: BLE001 - anything that is not a subset of the dataset
+        except Exception:  # anything that is not a subset of the dataset
             return {"error": f"a pair of {type_name(result[0])} and {type_name(result[1])}"}
     return {"train": parts[0], "val": parts[1]}
-
-
-def _describe_result(result) -> str:
-    if isinstance(result, (tuple, list)):
-        return f"a {type(result).__name__} of {len(result)} element{'s' if len(result) != 1 else ''}"
-    return f"a {type_name(result)}"
 
 
 def splitting(m, device):
@@ -388,14 +452,19 @@ def splitting(m, device):
     return {"default": _parts(default), "seeded": _parts(seeded), "again": _parts(again), "untouched": untouched}
 
 
-SPLIT_CALLS = (("default", f"split_dataset(dataset of {N_SPLIT})"), ("seeded", f"split_dataset(dataset of {N_SPLIT}, val_fraction=0.3, seed=7)"))
+SPLIT_CALLS = (
+    ("default", f"split_dataset(dataset of {N_SPLIT})"),
+    ("seeded", f"split_dataset(dataset of {N_SPLIT}, val_fraction=0.3, seed=7)"),
+)
 
 
 def _split(got, key: str, call: str) -> tuple[list[int], list[int]]:
     parts = got[key]
     if "error" in parts:
-        fail(f"{call} returned {parts['error']}, expected (train, val): two Subsets of the dataset.",
-             "Return the two subsets that random_split returns, as a tuple (train, val).")
+        fail(
+            f"{call} returned {parts['error']}, expected (train, val): two Subsets of the dataset.",
+            "Return the two subsets that random_split returns, as a tuple (train, val).",
+        )
     return parts["train"], parts["val"]
 
 
@@ -425,14 +494,22 @@ def test_split_disjoint(run):
         train, val = _split(got, key, call)
         both = sorted(set(train) & set(val))
         if both:
-            fail(f"{call}: samples {both} are in both train and val.",
-                 "Each sample belongs to exactly one subset: split one permutation of the indices at n - n_val (random_split does this).")
+            fail(
+                f"{call}: samples {both} are in both train and val.",
+                "Each sample belongs to exactly one subset: split one permutation of the indices at n - n_val (random_split does this).",
+            )
         repeated = sorted({i for part in (train, val) for i in part if part.count(i) > 1})
         if repeated:
-            fail(f"{call}: samples {repeated} appear more than once in a subset.", "Split a permutation of the indices, without drawing with replacement.")
+            fail(
+                f"{call}: samples {repeated} appear more than once in a subset.",
+                "Split a permutation of the indices, without drawing with replacement.",
+            )
         left_out = sorted(set(range(N_SPLIT)) - set(train) - set(val))
         if left_out:
-            fail(f"{call}: samples {left_out} are in neither subset.", "train and val together must hold every sample of the dataset.")
+            fail(
+                f"{call}: samples {left_out} are in neither subset.",
+                "train and val together must hold every sample of the dataset.",
+            )
 
 
 @check(5, "split_dataset: the same split as random_split with a generator seeded by seed")
@@ -442,9 +519,11 @@ def test_split_matches_random_split(run):
         train, val = _split(got, key, call)
         train_want, val_want = _split(want, key, call)
         if set(train) != set(train_want) or set(val) != set(val_want):
-            fail(f"{call} put the samples {sorted(val)} in val, expected {sorted(val_want)}.",
-                 "Use random_split(dataset, [n - n_val, n_val], generator=torch.Generator().manual_seed(seed)): "
-                 "the lengths in this order, and a generator seeded with the seed argument.")
+            fail(
+                f"{call} put the samples {sorted(val)} in val, expected {sorted(val_want)}.",
+                "Use random_split(dataset, [n - n_val, n_val], generator=torch.Generator().manual_seed(seed)): "
+                "the lengths in this order, and a generator seeded with the seed argument.",
+            )
 
 
 @check(5, "split_dataset: the same seed gives the same split, whatever the global random state")
@@ -454,14 +533,18 @@ def test_split_reproducible(run):
     train, val = _split(got, "seeded", call)
     train_again, val_again = _split(got, "again", call)
     if set(train) != set(train_again) or set(val) != set(val_again):
-        fail(f"Calling {call} twice, with different global random states (torch.manual_seed) before each call, "
-             f"gave different splits (val {sorted(val)}, then {sorted(val_again)}).",
-             "Give random_split a generator of its own, seeded with the seed argument: generator=torch.Generator().manual_seed(seed).")
+        fail(
+            f"Calling {call} twice, with different global random states (torch.manual_seed) before each call, "
+            f"gave different splits (val {sorted(val)}, then {sorted(val_again)}).",
+            "Give random_split a generator of its own, seeded with the seed argument: generator=torch.Generator().manual_seed(seed).",
+        )
 
 
 @check(5, "split_dataset: leaves the global random state untouched")
 def test_split_global_rng(run):
     got = run.learner(splitting)
     if not all(got["untouched"]):
-        fail("split_dataset changed torch's global random state (the one torch.manual_seed sets and shuffling and dropout draw from).",
-             "Do not call torch.manual_seed or draw from the global generator: pass generator=torch.Generator().manual_seed(seed) to random_split.")
+        fail(
+            "split_dataset changed torch's global random state (the one torch.manual_seed sets and shuffling and dropout draw from).",
+            "Do not call torch.manual_seed or draw from the global generator: pass generator=torch.Generator().manual_seed(seed) to random_split.",
+        )

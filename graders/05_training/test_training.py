@@ -8,33 +8,44 @@ weights; the ``test_*`` checks compare what came back.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from torchgrade.kit.compare import expect_equal, expect_float, expect_tensors, fail
-from torchgrade.engine.plugin import check
-from torchgrade.kit.probes import ForwardProbe, OpTrace, StepProbe, snapshot
+from torchgrade.kit import (
+    ForwardProbe,
+    OpTrace,
+    StepProbe,
+    blobs,
+    changed,
+    check,
+    expect_equal,
+    expect_float,
+    expect_mode,
+    expect_tensors,
+    fail,
+    labelled,
+    snapshot,
+    stale_gradients,
+)
 
 # --------------------------------------------------------------------------- shared setup
 
 
 def make_model(device: str, batchnorm: bool = False, dropout: float = 0.0) -> nn.Module:
     torch.manual_seed(0)  # identical initial weights for learner and reference
-    layers = [nn.Linear(6, 16)] + ([nn.BatchNorm1d(16)] if batchnorm else []) + [nn.ReLU(), nn.Dropout(dropout), nn.Linear(16, 3)]
+    layers = (
+        [nn.Linear(6, 16)]
+        + ([nn.BatchNorm1d(16)] if batchnorm else [])
+        + [nn.ReLU(), nn.Dropout(dropout), nn.Linear(16, 3)]
+    )
     return nn.Sequential(*layers).to(device)
 
 
-def make_data(n: int, seed: int, scale: float = 1.0) -> TensorDataset:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 6, generator=g) * scale
-    y = torch.randint(0, 3, (n,), generator=g)
-    return TensorDataset(x, y)
-
-
 def make_batch(scale: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-    return make_data(8, seed=1, scale=scale).tensors  # on the CPU: train_step moves it
+    return labelled(8, seed=1, scale=scale)  # on the CPU: train_step moves it
 
 
 class RecordingLoss(nn.Module):
@@ -53,51 +64,59 @@ class RecordingLoss(nn.Module):
 
 # --------------------------------------------------------------------------- train_step
 
+
 def step_once(m, device, stale_grads: bool = False, max_grad_norm: float = 100.0, scale: float = 1.0):
     model = make_model(device)
     before = snapshot(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     if stale_grads:  # leftovers from an earlier step that must not leak into this one
-        for p in model.parameters():
-            p.grad = torch.full_like(p, 5.0)
+        stale_gradients(model)
     steps = StepProbe()
     with steps.watching():
-        loss = m.train_step(model, make_batch(scale), nn.CrossEntropyLoss(), optimizer, max_grad_norm=max_grad_norm, device=device)
+        loss = m.train_step(
+            model, make_batch(scale), nn.CrossEntropyLoss(), optimizer, max_grad_norm=max_grad_norm, device=device
+        )
     return {"loss": loss, "params": snapshot(model), "before": before, "norms": steps.field("grad_norm")}
-
-
-def _unchanged(result) -> bool:
-    return all(torch.equal(result["params"][k], result["before"][k]) for k in result["before"])
 
 
 @check(10, "train_step: parameters after one step match the reference")
 def test_train_step_updates_parameters(run):
     got, want = run(step_once)
-    if _unchanged(got):
-        fail("The parameters did not change.", "Call loss.backward() and then optimizer.step(); clear gradients before backward(), not between backward() and step().")
+    if not changed(got["before"], got["params"]):
+        fail(
+            "The parameters did not change.",
+            "Call loss.backward() and then optimizer.step(); clear gradients before backward(), not between backward() and step().",
+        )
     if len(got["norms"]) != 1:
         fail(f"optimizer.step() was called {len(got['norms'])} times; one train_step makes exactly one step.")
-    expect_tensors(got["params"], want["params"], "After one train_step, parameter",
-                   hint="Check the order: zero_grad(), forward, loss = criterion(outputs, targets), loss.backward(), clip, optimizer.step().")
+    expect_tensors(
+        got["params"],
+        want["params"],
+        "After one train_step, parameter",
+        hint="Check the order: zero_grad(), forward, loss = criterion(outputs, targets), loss.backward(), clip, optimizer.step().",
+    )
 
 
 @check(5, "train_step: returns the loss as a Python float")
 def test_train_step_returns_loss(run):
     got, want = run(step_once)
-    expect_float(got["loss"], want["loss"], "The value train_step returns",
-                 hint="Return loss.item(), the loss of this batch computed before the step.")
+    expect_float(
+        got["loss"],
+        want["loss"],
+        "The value train_step returns",
+        hint="Return loss.item(), the loss of this batch computed before the step.",
+    )
 
 
-@check(10, "train_step: clears old gradients before backward")
+@check(10, "train_step: clears old gradients before backward", requires=("train_step_updates_parameters",))
 def test_train_step_clears_gradients(run):
     got, want = run(step_once, True)
-    clean, clean_want = run(step_once)
-    try:
-        expect_tensors(clean["params"], clean_want["params"], "parameter")
-    except AssertionError:
-        fail("A plain step does not match the reference yet (see the check above), so clearing of gradients cannot be judged.")
-    expect_tensors(got["params"], want["params"], "With gradients left over from before the call, parameter",
-                   hint="Gradients accumulate in .grad across backward() calls: call optimizer.zero_grad() before loss.backward().")
+    expect_tensors(
+        got["params"],
+        want["params"],
+        "With gradients left over from before the call, parameter",
+        hint="Gradients accumulate in .grad across backward() calls: call optimizer.zero_grad() before loss.backward().",
+    )
 
 
 @check(10, "train_step: clips the gradient norm to max_grad_norm")
@@ -106,14 +125,27 @@ def test_train_step_clips_gradients(run):
     norms = got["norms"]
     if not norms:
         fail("optimizer.step() was never called.")
-    if _unchanged(got):
-        fail("The parameters did not change, so clipping cannot be judged.", "Clear gradients before backward(), not between backward() and step().")
+    if not changed(got["before"], got["params"]):
+        fail(
+            "The parameters did not change, so clipping cannot be judged.",
+            "Clear gradients before backward(), not between backward() and step().",
+        )
     if norms[0] > 0.5 * (1 + 1e-4):
-        hard_coded = " It is about 1.0: use the max_grad_norm argument rather than a fixed value." if abs(norms[0] - 1.0) < 1e-3 else ""
-        fail(f"The gradient norm at optimizer.step() was {norms[0]:.4g}, above max_grad_norm=0.5.{hard_coded}",
-             "Call nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm) after loss.backward() and before optimizer.step().")
-    expect_tensors(got["params"], want["params"], "After a clipped step, parameter",
-                   hint="Clip the total norm of all gradients together with nn.utils.clip_grad_norm_ (clip_grad_value_ clips each value separately).")
+        hard_coded = (
+            " It is about 1.0: use the max_grad_norm argument rather than a fixed value."
+            if abs(norms[0] - 1.0) < 1e-3
+            else ""
+        )
+        fail(
+            f"The gradient norm at optimizer.step() was {norms[0]:.4g}, above max_grad_norm=0.5.{hard_coded}",
+            "Call nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm) after loss.backward() and before optimizer.step().",
+        )
+    expect_tensors(
+        got["params"],
+        want["params"],
+        "After a clipped step, parameter",
+        hint="Clip the total norm of all gradients together with nn.utils.clip_grad_norm_ (clip_grad_value_ clips each value separately).",
+    )
 
 
 def step_device(m, device):
@@ -126,7 +158,12 @@ def step_device(m, device):
 @check(5, "train_step: moves the batch to the device", cuda=True)
 def test_train_step_moves_batch(run):
     got, want = run(step_device)
-    expect_equal(got, want, "The device of the inputs the model saw", hint="Move inputs and targets with .to(device) before the forward pass.")
+    expect_equal(
+        got,
+        want,
+        "The device of the inputs the model saw",
+        hint="Move inputs and targets with .to(device) before the forward pass.",
+    )
 
 
 # --------------------------------------------------------------------------- train_one_epoch
@@ -139,30 +176,41 @@ def one_epoch(m, device):
     model.eval()  # handed over in evaluation mode: train_one_epoch must switch it
     probe = ForwardProbe(model)
     criterion = RecordingLoss()
-    loader = DataLoader(make_data(50, seed=2, scale=3.0), batch_size=16)  # batches of 16, 16, 16 and 2
+    loader = DataLoader(TensorDataset(*labelled(50, seed=2, scale=3.0)), batch_size=16)  # batches of 16, 16, 16 and 2
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     steps = StepProbe()
     with steps.watching():
         mean = m.train_one_epoch(model, loader, criterion, optimizer, max_grad_norm=EPOCH_MAX_NORM, device=device)
-    return {"mean": mean, "losses": criterion.values, "training": probe.field("training"),
-            "batches": probe.field("batch"), "params": snapshot(model), "norms": steps.field("grad_norm")}
+    return {
+        "mean": mean,
+        "losses": criterion.values,
+        "training": probe.field("training"),
+        "batches": probe.field("batch"),
+        "params": snapshot(model),
+        "norms": steps.field("grad_norm"),
+    }
 
 
 @check(5, "train_one_epoch: the model is in training mode")
 def test_train_one_epoch_training_mode(run):
     got = run.learner(one_epoch)
-    if not got["training"]:
-        fail("The model never ran a forward pass.")
-    if not all(got["training"]):
-        fail("The model was in evaluation mode during training forward passes (it was handed over in evaluation mode).",
-             "Call model.train() at the start of train_one_epoch: dropout and batch norm behave differently in the two modes.")
+    expect_mode(
+        got["training"],
+        True,
+        "The model was in evaluation mode during training forward passes (it was handed over in evaluation mode).",
+        "Call model.train() at the start of train_one_epoch: dropout and batch norm behave differently in the two modes.",
+    )
 
 
 @check(5, "train_one_epoch: every batch is used once")
 def test_train_one_epoch_every_batch(run):
     got, want = run(one_epoch)
-    expect_equal(got["batches"], want["batches"], "The list of batch sizes the model saw",
-                 hint="Loop over every batch of the loader exactly once, the last (smaller) batch included.")
+    expect_equal(
+        got["batches"],
+        want["batches"],
+        "The list of batch sizes the model saw",
+        hint="Loop over every batch of the loader exactly once, the last (smaller) batch included.",
+    )
 
 
 @check(5, "train_one_epoch: returns the mean of the batch losses")
@@ -172,7 +220,9 @@ def test_train_one_epoch_mean_loss(run):
     hint = "Return the plain mean of the per-batch losses: every batch weighs the same, the last partial one too."
     if isinstance(value, float) and losses:
         sizes = got["batches"]
-        if len(sizes) == len(losses) and math.isclose(value, sum(l * n for l, n in zip(losses, sizes)) / sum(sizes), rel_tol=1e-5):
+        if len(sizes) == len(losses) and math.isclose(
+            value, sum(loss * n for loss, n in zip(losses, sizes, strict=True)) / sum(sizes), rel_tol=1e-5
+        ):
             hint = "You weighted each batch by its size; the task asks for the plain mean of the per-batch losses."
         elif math.isclose(value, sum(losses), rel_tol=1e-5):
             hint = "You returned the sum of the batch losses; divide by the number of batches."
@@ -185,60 +235,87 @@ def test_train_one_epoch_mean_loss(run):
 def test_train_one_epoch_parameters(run):
     got, want = run(one_epoch)
     if got["batches"] and not got["losses"]:
-        fail("The criterion train_one_epoch was given was never called.", "Compute each loss with the criterion argument, not a loss of your own.")
+        fail(
+            "The criterion train_one_epoch was given was never called.",
+            "Compute each loss with the criterion argument, not a loss of your own.",
+        )
     if max(got["norms"], default=0.0) > EPOCH_MAX_NORM * (1 + 1e-4):
-        fail(f"A gradient norm of {max(got['norms']):.4g} reached optimizer.step(), above max_grad_norm={EPOCH_MAX_NORM}.",
-             "Pass max_grad_norm on to train_step (or clip with it) instead of relying on the default 1.0.")
-    expect_tensors(got["params"], want["params"], "After one epoch, parameter or buffer",
-                   hint="Do exactly what train_step does for each batch, in the order the loader yields them, with the given optimizer and max_grad_norm.")
+        fail(
+            f"A gradient norm of {max(got['norms']):.4g} reached optimizer.step(), above max_grad_norm={EPOCH_MAX_NORM}.",
+            "Pass max_grad_norm on to train_step (or clip with it) instead of relying on the default 1.0.",
+        )
+    expect_tensors(
+        got["params"],
+        want["params"],
+        "After one epoch, parameter or buffer",
+        hint="Do exactly what train_step does for each batch, in the order the loader yields them, with the given optimizer and max_grad_norm.",
+    )
 
 
 # --------------------------------------------------------------------------- evaluate
+
 
 def evaluation(m, device, training: bool = True):
     model = make_model(device, batchnorm=True, dropout=0.5)
     model.train(training)  # handed over in training mode, evaluate must switch it
     before = snapshot(model)
     probe = ForwardProbe(model)
-    loader = DataLoader(make_data(50, seed=3), batch_size=16)
+    loader = DataLoader(TensorDataset(*labelled(50, seed=3)), batch_size=16)
     accuracy = m.evaluate(model, loader, device=device)
-    return {"accuracy": accuracy, "training": probe.field("training"), "grad": probe.field("grad_enabled"),
-            "before": before, "after": snapshot(model), "training_after": model.training, "grad_after": torch.is_grad_enabled()}
+    return {
+        "accuracy": accuracy,
+        "training": probe.field("training"),
+        "grad": probe.field("grad_enabled"),
+        "before": before,
+        "after": snapshot(model),
+        "training_after": model.training,
+        "grad_after": torch.is_grad_enabled(),
+    }
 
 
 @check(5, "evaluate: the model is in evaluation mode")
 def test_evaluate_eval_mode(run):
     got = run.learner(evaluation)
-    if not got["training"]:
-        fail("The model never ran a forward pass.")
-    if any(got["training"]):
-        fail("The model was in training mode during evaluation (it was handed over in training mode), so dropout was active and batch norm used batch statistics.",
-             "Call model.eval() before the forward passes.")
+    expect_mode(
+        got["training"],
+        False,
+        "The model was in training mode during evaluation (it was handed over in training mode), so dropout was active and batch norm used batch statistics.",
+        "Call model.eval() before the forward passes.",
+    )
     if run.learner(evaluation, False)["training_after"]:
-        fail("evaluate switched a model handed over in evaluation mode to training mode.",
-             "Leave the model in evaluation mode, or restore the mode it had (model.train(was_training)); do not call model.train() unconditionally.")
+        fail(
+            "evaluate switched a model handed over in evaluation mode to training mode.",
+            "Leave the model in evaluation mode, or restore the mode it had (model.train(was_training)); do not call model.train() unconditionally.",
+        )
 
 
 @check(5, "evaluate: no gradient tracking")
 def test_evaluate_no_grad(run):
     got = run.learner(evaluation)
     if any(got["grad"]):
-        fail("Gradient tracking was on during evaluation, so every forward pass built a graph for nothing.",
-             "Wrap the loop in `with torch.no_grad():` (or torch.inference_mode()).")
+        fail(
+            "Gradient tracking was on during evaluation, so every forward pass built a graph for nothing.",
+            "Wrap the loop in `with torch.no_grad():` (or torch.inference_mode()).",
+        )
     if not got["grad_after"]:
-        fail("Gradient tracking was still off after evaluate returned, so the caller's next training step cannot compute gradients.",
-             "Use `with torch.no_grad():`, which turns tracking back on when the block ends, instead of torch.set_grad_enabled(False).")
+        fail(
+            "Gradient tracking was still off after evaluate returned, so the caller's next training step cannot compute gradients.",
+            "Use `with torch.no_grad():`, which turns tracking back on when the block ends, instead of torch.set_grad_enabled(False).",
+        )
 
 
 @check(5, "evaluate: changes no parameter or buffer")
 def test_evaluate_changes_nothing(run):
     got = run.learner(evaluation)
-    changed = [k for k in got["before"] if not torch.equal(got["before"][k], got["after"][k])]
-    if changed:
-        stats = [k for k in changed if "running_" in k or "num_batches" in k]
-        hint = ("Batch norm updated its running statistics, which happens in training mode: call model.eval() first."
-                if stats else "Evaluation must not train the model.")
-        fail(f"Evaluation changed {', '.join(changed)}.", hint)
+    names = changed(got["before"], got["after"])
+    if names:
+        stats = [k for k in names if "running_" in k or "num_batches" in k]
+        hint = (
+            "Batch norm updated its running statistics, which happens in training mode: call model.eval() first."
+            if stats
+            else "Evaluation must not train the model."
+        )
+        fail(f"Evaluation changed {', '.join(names)}.", hint)
 
 
 @check(5, "evaluate: accuracy matches the reference")
@@ -256,24 +333,25 @@ def test_evaluate_accuracy(run):
 EPOCHS, LR = 4, 0.01
 
 
-def blobs(n: int, seed: int) -> TensorDataset:
+def clusters(n: int, seed: int) -> TensorDataset:
     """Three well-separated clusters in 6-D: a small problem fit must solve in a few epochs."""
-    g = torch.Generator().manual_seed(seed)
-    centres = torch.tensor([[3.0, 0, 0, 0, 0, 0], [0, 3.0, 0, 0, 0, 0], [0, 0, 3.0, 0, 0, 0]]) * 2
-    y = torch.randint(0, 3, (n,), generator=g)
-    x = centres[y] + torch.randn(n, 6, generator=g)
-    return TensorDataset(x, y)
+    return TensorDataset(*blobs(n, seed, distance=6.0))
 
 
 def fitting(m, device):
     model = make_model(device)
     # its own generator: the shuffle order must not depend on who else draws from the global RNG
-    train = DataLoader(blobs(256, seed=4), batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
-    val = DataLoader(blobs(64, seed=5), batch_size=32)
+    train = DataLoader(clusters(256, seed=4), batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
+    val = DataLoader(clusters(64, seed=5), batch_size=32)
     steps = StepProbe()
     with steps.watching(), OpTrace() as ops:
         history = m.fit(model, train, val, epochs=EPOCHS, lr=LR, device=device)
-    return {"history": history, "steps": steps.steps, "params": snapshot(model), "softmax": ops.counts.get("_softmax", 0)}
+    return {
+        "history": history,
+        "steps": steps.steps,
+        "params": snapshot(model),
+        "softmax": ops.counts.get("_softmax", 0),
+    }
 
 
 @check(2, "fit: returns one validation accuracy per epoch")
@@ -283,10 +361,19 @@ def test_fit_history(run):
     if not isinstance(history, (list, tuple)):
         fail(f"fit returned {type(history).__name__}, expected a list of {EPOCHS} floats.")
     if len(history) != EPOCHS:
-        fail(f"fit returned {len(history)} value{'s' if len(history) != 1 else ''} for epochs={EPOCHS}.", "Append the validation accuracy once at the end of each epoch.")
-    for i, (a, b) in enumerate(zip(history, want["history"])):
-        expect_float(a, b, f"The validation accuracy after epoch {i + 1}", rtol=1e-4, atol=1e-4,
-                     hint="Compute it with evaluate(model, val_loader, device) after each epoch's training.")
+        fail(
+            f"fit returned {len(history)} value{'s' if len(history) != 1 else ''} for epochs={EPOCHS}.",
+            "Append the validation accuracy once at the end of each epoch.",
+        )
+    for i, (a, b) in enumerate(zip(history, want["history"], strict=True)):
+        expect_float(
+            a,
+            b,
+            f"The validation accuracy after epoch {i + 1}",
+            rtol=1e-4,
+            atol=1e-4,
+            hint="Compute it with evaluate(model, val_loader, device) after each epoch's training.",
+        )
 
 
 @check(4, "fit: AdamW with the given learning rate")
@@ -297,16 +384,27 @@ def test_fit_optimizer(run):
         fail("No optimizer step was taken during fit.")
     first = steps[0]
     if first["optimizer"] != ref["optimizer"]:
-        fail(f"fit used {first['optimizer']}, the task asks for AdamW.", "Create torch.optim.AdamW(model.parameters(), lr=lr).")
+        fail(
+            f"fit used {first['optimizer']}, the task asks for AdamW.",
+            "Create torch.optim.AdamW(model.parameters(), lr=lr).",
+        )
     if first["n_params"] != ref["n_params"]:
-        fail(f"The optimizer holds {first['n_params']} parameter tensors, the model has {ref['n_params']}.", "Pass model.parameters().")
+        fail(
+            f"The optimizer holds {first['n_params']} parameter tensors, the model has {ref['n_params']}.",
+            "Pass model.parameters().",
+        )
     if not math.isclose(first["lr"], ref["lr"], rel_tol=1e-6):
         later = {round(s["lr"], 12) for s in want["steps"][1:]}
-        hint = ("That is the schedule's value for a later epoch: call scheduler.step() after each epoch's training, not before it."
-                if round(first["lr"], 12) in later else "Use the lr argument instead of a fixed value.")
+        hint = (
+            "That is the schedule's value for a later epoch: call scheduler.step() after each epoch's training, not before it."
+            if round(first["lr"], 12) in later
+            else "Use the lr argument instead of a fixed value."
+        )
         fail(f"The first step used lr={first['lr']:g}, but fit was called with lr={LR:g}.", hint)
     if not math.isclose(first["weight_decay"], ref["weight_decay"], rel_tol=1e-6):
-        fail(f"AdamW was built with weight_decay={first['weight_decay']:g}; leave it at its default ({ref['weight_decay']:g}).")
+        fail(
+            f"AdamW was built with weight_decay={first['weight_decay']:g}; leave it at its default ({ref['weight_decay']:g})."
+        )
 
 
 @check(5, "fit: cosine learning-rate schedule stepped once per epoch")
@@ -318,7 +416,7 @@ def test_fit_schedule(run):
     if all(math.isclose(x, ref[i], rel_tol=1e-6) for i, x in enumerate(lrs)):
         return
     per_epoch = len(ref) // EPOCHS
-    changes = sum(1 for a, b in zip(lrs, lrs[1:]) if a != b)
+    changes = sum(1 for a, b in pairwise(lrs) if a != b)
     if changes == 0:
         hint = "The learning rate never changed: create CosineAnnealingLR(optimizer, T_max=epochs) and call scheduler.step() at the end of each epoch."
     elif any(lrs[i] != lrs[i + 1] for i in range(len(lrs) - 1) if (i + 1) % per_epoch):
@@ -337,8 +435,10 @@ def test_fit_clipping(run):
     got = run.learner(fitting)
     worst = max((s["grad_norm"] for s in got["steps"]), default=0.0)
     if worst > 1.0 + 1e-4:
-        fail(f"A gradient norm of {worst:.4g} reached optimizer.step() during fit.",
-             "Clip with nn.utils.clip_grad_norm_(model.parameters(), 1.0) between backward() and step() (train_one_epoch does it for you).")
+        fail(
+            f"A gradient norm of {worst:.4g} reached optimizer.step() during fit.",
+            "Clip with nn.utils.clip_grad_norm_(model.parameters(), 1.0) between backward() and step() (train_one_epoch does it for you).",
+        )
 
 
 @check(5, "fit: trained weights match the reference")
@@ -359,5 +459,7 @@ def test_fit_converges(run):
     run.plot("Validation accuracy", {"your code": history, "reference": want["history"]}, y_label="accuracy")
     final, target = float(history[-1]), min(0.9, want["history"][-1] - 0.05)
     if final < target:
-        fail(f"The final validation accuracy was {final:.3f}; the reference reaches {want['history'][-1]:.3f} and at least {target:.3f} is expected.",
-             "Check that every epoch trains on every batch with a decreasing loss.")
+        fail(
+            f"The final validation accuracy was {final:.3f}; the reference reaches {want['history'][-1]:.3f} and at least {target:.3f} is expected.",
+            "Check that every epoch trains on every batch with a decreasing loss.",
+        )

@@ -4,40 +4,51 @@ Scenarios (plain functions of ``(module, device, ...)``) run in sandbox children
 learner's and on the reference's module, with the same seeds and the same initial
 weights; the ``test_*`` checks compare what came back.
 
-What is observed, and how:
+What is observed, and how (the instruments are in ``torchgrade.kit.amp``):
 
-- autocast: forward hooks on the model's layers and a wrapping criterion record
+- autocast: ``autocast_forward`` (hooks on the model's layers) and ``AutocastLoss`` record
   ``torch.is_autocast_enabled(device_type)`` and the dtypes that came out;
-- the scaler: ``torch.amp.GradScaler.scale/step/update`` are wrapped on the class (which
-  also covers the deprecated ``torch.cuda.amp`` / ``torch.cpu.amp`` subclasses) to record
-  the order of the calls, and a hook on the scaled loss records that backward() ran on it;
-- the deprecated API: the ``FutureWarning`` it emits, the classes used, and the learner's
-  source text (code only, comments and strings left out), so that a deprecated call on a
-  branch the CPU run never takes (``if device_type == "cuda": torch.cuda.amp...``) is seen too;
-- ``make_scaler("cuda")`` on a machine without CUDA: ``torch.cuda.is_available`` is made to
-  answer True while it runs, so the scaler is built as it would be on a GPU machine (a CUDA
-  scaler only touches the GPU when it first scales a loss);
-- ``autocast_dtype``: asked as on a GPU machine whose GPU supports bfloat16
-  (``torch.cuda.is_available`` and ``torch.cuda.is_bf16_supported`` answer True), so that
-  "float16 for 'cuda'" is checked whatever GPU the code would run on.
+- the scaler: ``AmpSpy`` wraps ``torch.amp.GradScaler.scale/step/update`` on the class
+  (which also covers the deprecated ``torch.cuda.amp`` / ``torch.cpu.amp`` subclasses) to
+  record the order of the calls, and that backward() ran on the scaled loss;
+- the deprecated API: the ``FutureWarning`` it emits (``AmpSpy``), the classes used
+  (``is_deprecated_amp``), and the learner's source text (``deprecated_amp_in_source``:
+  code only, comments and strings left out), so that a deprecated call on a branch the CPU
+  run never takes (``if device_type == "cuda": torch.cuda.amp...``) is seen too;
+- ``make_scaler("cuda")`` on a machine without CUDA: under ``fake_gpu``,
+  ``torch.cuda.is_available`` answers True, so the scaler is built as it would be on a GPU
+  machine (a CUDA scaler only touches the GPU when it first scales a loss);
+- ``autocast_dtype``: asked under ``fake_gpu`` as on a GPU machine whose GPU supports
+  bfloat16, so that "float16 for 'cuda'" is checked whatever GPU the code would run on.
+
+``amp_step_clears_gradients`` requires ``amp_step_parameters``: gradients left over from
+before the call are judged once a plain step (the same scenario without them) matches.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
-import tokenize
-import warnings
-from typing import Iterator
-
 import torch
 from torch import nn
-from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from torchgrade.kit.compare import expect_float, expect_tensors, fail
-from torchgrade.engine.plugin import check
-from torchgrade.kit.probes import snapshot
+from torchgrade.kit import (
+    AmpSpy,
+    AutocastLoss,
+    autocast_forward,
+    blobs,
+    changed,
+    check,
+    deprecated_amp_in_source,
+    describe_type,
+    expect_float,
+    expect_tensors,
+    fail,
+    fake_gpu,
+    is_deprecated_amp,
+    labelled,
+    snapshot,
+    stale_gradients,
+    type_name,
+)
 
 # --------------------------------------------------------------------------- shared setup
 
@@ -57,143 +68,11 @@ def make_model(device: str) -> nn.Sequential:
     return nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 3)).to(device)
 
 
-def make_batch(n: int = 16, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(n, 6, generator=g), torch.randint(0, 3, (n,), generator=g)  # on the CPU: the step moves it
-
-
-def watch_forward(model: nn.Module, dev_type: str) -> list[dict]:
-    """For every Linear layer's forward: was autocast on for ``dev_type``, which dtype came out."""
-    seen: list[dict] = []
-
-    def hook(module, inputs, output):
-        seen.append({"autocast": torch.is_autocast_enabled(dev_type), "dtype": str(output.dtype)})
-
-    for layer in model:
-        if isinstance(layer, nn.Linear):
-            layer.register_forward_hook(hook)
-    return seen
-
-
-class WatchedLoss(nn.Module):
-    """Cross-entropy that records, per call, whether autocast was on, the loss dtype and value."""
-
-    def __init__(self, dev_type: str):
-        super().__init__()
-        self.dev_type = dev_type
-        self.calls: list[dict] = []
-
-    def forward(self, logits, targets):
-        loss = nn.functional.cross_entropy(logits, targets)
-        self.calls.append({"autocast": torch.is_autocast_enabled(self.dev_type), "dtype": str(loss.dtype),
-                           "value": float(loss.detach().float())})
-        return loss
-
-
-def _qualname(obj) -> str:
-    cls = type(obj)
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-class AmpSpy:
-    """Records the GradScaler calls, optimizer steps, autocast blocks and deprecation warnings."""
-
-    def __init__(self):
-        self.events: list[str] = []  # scale, backward (of the scaled loss), step, optimizer.step (direct), update
-        self.errors: list[str] = []  # scaler calls that failed because of the order they came in
-        self.scales: list[float] = []  # the scale at each scaler.scale() call
-        self.autocast: list[dict] = []  # each autocast block entered
-        self.scalers: list[int] = []  # id() of every scaler whose scale/step/update was called
-        self.deprecated: list[str] = []  # deprecation warnings' texts
-
-    @contextlib.contextmanager
-    def watching(self) -> Iterator["AmpSpy"]:
-        spy = self
-        GS = torch.amp.GradScaler
-        AC = torch.amp.autocast_mode.autocast
-        orig = {name: GS.__dict__[name] for name in ("scale", "step", "update")}
-        orig_enter = AC.__dict__["__enter__"]
-        in_scaler_step = [False]
-
-        def scale(self_, outputs):
-            spy.scalers.append(id(self_))
-            spy.events.append("scale")
-            spy.scales.append(float(self_.get_scale()))
-            out = orig["scale"](self_, outputs)
-            if isinstance(out, torch.Tensor) and out.requires_grad:
-                out.register_hook(backward_hook)
-            return out
-
-        def backward_hook(grad):
-            spy.events.append("backward")
-
-        def step(self_, optimizer, *args, **kwargs):
-            spy.scalers.append(id(self_))
-            spy.events.append("step")
-            in_scaler_step[0] = True
-            try:
-                return orig["step"](self_, optimizer, *args, **kwargs)
-            except AssertionError as exc:  # e.g. no scale() before: report it as an order problem
-                spy.errors.append(f"scaler.step: {exc}")
-                return None
-            finally:
-                in_scaler_step[0] = False
-
-        def update(self_, *args, **kwargs):
-            spy.scalers.append(id(self_))
-            spy.events.append("update")
-            try:
-                return orig["update"](self_, *args, **kwargs)
-            except AssertionError as exc:  # "No inf checks were recorded prior to update."
-                spy.errors.append(f"scaler.update: {exc}")
-                return None
-
-        def enter(self_):
-            spy.autocast.append({"class": _qualname(self_), "device": str(self_.device), "dtype": str(self_.fast_dtype)})
-            return orig_enter(self_)
-
-        def on_step(optimizer, args, kwargs):
-            if not in_scaler_step[0]:
-                spy.events.append("optimizer.step")
-
-        GS.scale, GS.step, GS.update, AC.__enter__ = scale, step, update, enter
-        handle = register_optimizer_step_pre_hook(on_step)
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                yield self
-        finally:
-            handle.remove()
-            GS.scale, GS.step, GS.update, AC.__enter__ = orig["scale"], orig["step"], orig["update"], orig_enter
-            self.deprecated += _deprecations(caught)
-
-
-def _deprecations(caught) -> list[str]:
-    texts = [str(w.message) for w in caught if issubclass(w.category, (FutureWarning, DeprecationWarning))]
-    return [t for t in dict.fromkeys(texts) if "deprecated" in t and "amp" in t]
+def make_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    return labelled(16, seed=1)  # on the CPU: the step moves it
 
 
 # --------------------------------------------------------------------------- autocast_dtype
-
-@contextlib.contextmanager
-def fake_gpu(asked: list[str]) -> Iterator[None]:
-    """While inside: torch.cuda.is_available() and torch.cuda.is_bf16_supported() answer True
-    (as on a machine with a recent GPU); the names of those asked are appended to ``asked``."""
-    real = {name: getattr(torch.cuda, name) for name in ("is_available", "is_bf16_supported")}
-
-    def fake(name):
-        def answer(*args, **kwargs) -> bool:
-            asked.append(name)
-            return True
-        return answer
-
-    for name in real:
-        setattr(torch.cuda, name, fake(name))
-    try:
-        yield
-    finally:
-        for name, fn in real.items():
-            setattr(torch.cuda, name, fn)
 
 
 def dtypes(m, device):
@@ -203,59 +82,70 @@ def dtypes(m, device):
         asked: list[str] = []
         with fake_gpu(asked):
             value = m.autocast_dtype(dev)
-        out[dev] = {"is_dtype": isinstance(value, torch.dtype), "value": str(value) if isinstance(value, torch.dtype) else value,
-                    "asked": sorted(set(asked))}
+        out[dev] = {
+            "is_dtype": isinstance(value, torch.dtype),
+            "value": str(value) if isinstance(value, torch.dtype) else value,
+            "asked": sorted(set(asked)),
+        }
     return out
 
 
 def _expect_dtype(got: dict, dev: str, want: str, why: str) -> None:
     value = got[dev]
     if not value["is_dtype"]:
-        fail(f"autocast_dtype({dev!r}) returned {value['value']!r}, not a torch.dtype.", f"Return the dtype object itself, {want}.")
+        fail(
+            f"autocast_dtype({dev!r}) returned {value['value']!r}, not a torch.dtype.",
+            f"Return the dtype object itself, {want}.",
+        )
     if value["value"] != want:
         gpu = ""
         if value["asked"]:
             calls = " and ".join(f"torch.cuda.{name}()" for name in value["asked"])
             verb = "are" if len(value["asked"]) > 1 else "is"
-            gpu = (f" (This check asks as on a machine whose GPU supports bfloat16, where {calls}, which your code asks, "
-                   f"{verb} True: the dtype depends on the device type, not on what the machine supports.)")
+            gpu = (
+                f" (This check asks as on a machine whose GPU supports bfloat16, where {calls}, which your code asks, "
+                f"{verb} True: the dtype depends on the device type, not on what the machine supports.)"
+            )
         fail(f"autocast_dtype({dev!r}) returned {value['value']}, expected {want}.{gpu}", why)
 
 
 @check(5, "autocast_dtype: bfloat16 for the CPU")
 def test_autocast_dtype_cpu(run):
     got = run.learner(dtypes)
-    _expect_dtype(got, "cpu", "torch.bfloat16",
-                  "CPUs run bfloat16 well, while float16 matmuls are very slow there; bfloat16 also keeps float32's range, so it needs no loss scaling.")
+    _expect_dtype(
+        got,
+        "cpu",
+        "torch.bfloat16",
+        "CPUs run bfloat16 well, while float16 matmuls are very slow there; bfloat16 also keeps float32's range, so it needs no loss scaling.",
+    )
 
 
 @check(5, "autocast_dtype: float16 for CUDA")
 def test_autocast_dtype_cuda(run):
     got = run.learner(dtypes)
-    _expect_dtype(got, "cuda", "torch.float16",
-                  "CUDA GPUs have fast float16 units: return torch.float16 for 'cuda', even on GPUs that also support bfloat16 "
-                  "(the float16 path is what make_scaler's enabled scaler is for).")
+    _expect_dtype(
+        got,
+        "cuda",
+        "torch.float16",
+        "CUDA GPUs have fast float16 units: return torch.float16 for 'cuda', even on GPUs that also support bfloat16 "
+        "(the float16 path is what make_scaler's enabled scaler is for).",
+    )
 
 
 # --------------------------------------------------------------------------- make_scaler
 
+
 def scaler_for(m, device, dev_type):
     """make_scaler(dev_type) as on a machine with a GPU (CUDA scalers are built lazily)."""
-    spy = AmpSpy()
-    real, asked = torch.cuda.is_available, []
-
-    def available() -> bool:
-        asked.append(True)
-        return True
-
-    torch.cuda.is_available = available
-    try:
-        with spy.watching():
-            scaler = m.make_scaler(dev_type)
-    finally:
-        torch.cuda.is_available = real
-    info = {"type": "None" if scaler is None else _qualname(scaler), "is_scaler": isinstance(scaler, torch.amp.GradScaler),
-            "deprecated": spy.deprecated, "asked_cuda": bool(asked)}
+    spy, asked = AmpSpy(), []
+    with fake_gpu(asked, functions=("is_available",)), spy.watching():
+        scaler = m.make_scaler(dev_type)
+    info = {
+        "type": type_name(scaler),
+        "is_scaler": isinstance(scaler, torch.amp.GradScaler),
+        "deprecated": spy.deprecated,
+        "asked_cuda": bool(asked),
+    }
     if info["is_scaler"]:
         info |= {"device": str(scaler._device), "enabled": bool(scaler.is_enabled())}
     return info
@@ -263,12 +153,15 @@ def scaler_for(m, device, dev_type):
 
 def _expect_scaler(got: dict, dev: str) -> None:
     if not got["is_scaler"]:
-        fail(f"make_scaler({dev!r}) returned {got['type']}, not a torch.amp.GradScaler.",
-             "Return torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda')) for every device type, the CPU included: "
-             "amp_train_step then works the same with any scaler.")
+        fail(
+            f"make_scaler({dev!r}) returned {describe_type(got['type'])}, not a torch.amp.GradScaler.",
+            "Return torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda')) for every device type, the CPU included: "
+            "amp_train_step then works the same with any scaler.",
+        )
     if got["device"] != dev:
-        hint = ("torch.amp.GradScaler() without a device type means 'cuda'. " if got["device"] == "cuda" else "") + \
-            "Pass the device type: torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda'))."
+        hint = (
+            "torch.amp.GradScaler() without a device type means 'cuda'. " if got["device"] == "cuda" else ""
+        ) + "Pass the device type: torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda'))."
         fail(f"make_scaler({dev!r}) returned a scaler for {got['device']!r} devices.", hint)
 
 
@@ -277,10 +170,18 @@ def test_make_scaler_cpu(run):
     got = run.learner(scaler_for, "cpu")
     _expect_scaler(got, "cpu")
     if got["enabled"]:
-        gpu = (" (This check builds the scaler as on a machine with a GPU, where torch.cuda.is_available(), which your code asks, is True:"
-               " whether to scale depends on the device type, not on the machine.)") if got["asked_cuda"] else ""
-        fail("make_scaler('cpu') returned an enabled scaler." + gpu,
-             "On the CPU autocast uses bfloat16, which has float32's range and needs no loss scaling: create the scaler with enabled=(device_type == 'cuda').")
+        gpu = (
+            (
+                " (This check builds the scaler as on a machine with a GPU, where torch.cuda.is_available(), which your code asks, is True:"
+                " whether to scale depends on the device type, not on the machine.)"
+            )
+            if got["asked_cuda"]
+            else ""
+        )
+        fail(
+            "make_scaler('cpu') returned an enabled scaler." + gpu,
+            "On the CPU autocast uses bfloat16, which has float32's range and needs no loss scaling: create the scaler with enabled=(device_type == 'cuda').",
+        )
 
 
 @check(10, "make_scaler: an enabled torch.amp.GradScaler for CUDA")
@@ -288,35 +189,44 @@ def test_make_scaler_cuda(run):
     got = run.learner(scaler_for, "cuda")
     _expect_scaler(got, "cuda")
     if not got["enabled"]:
-        fail("make_scaler('cuda') returned a disabled scaler, even with CUDA available.",
-             "float16 gradients underflow without loss scaling: create it with enabled=(device_type == 'cuda') so that it is enabled for 'cuda'.")
+        fail(
+            "make_scaler('cuda') returned a disabled scaler, even with CUDA available.",
+            "float16 gradients underflow without loss scaling: create it with enabled=(device_type == 'cuda') so that it is enabled for 'cuda'.",
+        )
 
 
 # --------------------------------------------------------------------------- amp_train_step: one step
 
-def amp_step(m, device, scaler_kind: str = "enabled", stale_grads: bool = False, inf_grad: bool = False):
+
+def amp_step(m, device, stale_grads: bool = False, inf_grad: bool = False):
     dev_type = device_type(device)
     model = make_model(device)
-    forward = watch_forward(model, dev_type)
-    criterion = WatchedLoss(dev_type)
+    forward = autocast_forward(model, dev_type)
+    criterion = AutocastLoss(dev_type)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     if stale_grads:  # leftovers from an earlier step that must not leak into this one
-        for p in model.parameters():
-            p.grad = torch.full_like(p, 5.0)
+        stale_gradients(model)
     if inf_grad:  # an overflowing gradient: the scaler must skip this step
         model[2].bias.register_hook(lambda g: torch.full_like(g, float("inf")))
-    scaler = torch.amp.GradScaler(dev_type, init_scale=INIT_SCALE, enabled=(scaler_kind == "enabled"))
+    scaler = torch.amp.GradScaler(dev_type, init_scale=INIT_SCALE, enabled=True)
     before = snapshot(model)
     spy = AmpSpy()
     with spy.watching():
         loss = m.amp_train_step(model, make_batch(), criterion, optimizer, scaler, dev_type)
-    return {"loss": loss, "forward": forward, "criterion": criterion.calls, "events": spy.events, "errors": spy.errors,
-            "scales": spy.scales, "autocast": spy.autocast, "deprecated": spy.deprecated,
-            "own_scaler": any(s != id(scaler) for s in spy.scalers), "before": before, "params": snapshot(model), "scale_after": float(scaler.get_scale())}
-
-
-def _changed(result) -> list[str]:
-    return [k for k in result["before"] if not torch.equal(result["params"][k], result["before"][k])]
+    return {
+        "loss": loss,
+        "forward": forward,
+        "criterion": criterion.calls,
+        "events": spy.events,
+        "errors": spy.errors,
+        "scales": spy.scales,
+        "autocast": spy.autocast,
+        "deprecated": spy.deprecated,
+        "own_scaler": any(s != id(scaler) for s in spy.scalers),
+        "before": before,
+        "params": snapshot(model),
+        "scale_after": float(scaler.get_scale()),
+    }
 
 
 @check(10, "amp_train_step: the forward pass runs under autocast in the low-precision dtype")
@@ -329,15 +239,21 @@ def test_amp_step_forward_autocast(run):
     if not all(c["autocast"] for c in forward):
         other = sorted({a["device"] for a in got["autocast"]} - {dev})
         if other:
-            fail(f"torch.autocast was entered for device type {other[0]!r}, but the model ran on {dev!r}, so the forward pass did not run under autocast.",
-                 "Pass the device_type argument: torch.autocast(device_type, dtype=autocast_dtype(device_type)).")
+            fail(
+                f"torch.autocast was entered for device type {other[0]!r}, but the model ran on {dev!r}, so the forward pass did not run under autocast.",
+                "Pass the device_type argument: torch.autocast(device_type, dtype=autocast_dtype(device_type)).",
+            )
         where = " (an autocast block was entered, but not around the forward pass)" if got["autocast"] else ""
-        fail(f"The forward pass did not run under autocast{where}: the model computed in float32.",
-             "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):`.")
+        fail(
+            f"The forward pass did not run under autocast{where}: the model computed in float32.",
+            "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):`.",
+        )
     produced = sorted({c["dtype"] for c in forward})
     if produced != [want]:
-        fail(f"Under autocast the model's layers produced {', '.join(produced)}; on {dev!r} they should produce {want}.",
-             "Pass dtype=autocast_dtype(device_type) to torch.autocast: bfloat16 on the CPU (float16 is very slow there), float16 on CUDA.")
+        fail(
+            f"Under autocast the model's layers produced {', '.join(produced)}; on {dev!r} they should produce {want}.",
+            "Pass dtype=autocast_dtype(device_type) to torch.autocast: bfloat16 on the CPU (float16 is very slow there), float16 on CUDA.",
+        )
 
 
 @check(5, "amp_train_step: the loss is computed inside the autocast block")
@@ -347,13 +263,20 @@ def test_amp_step_loss_autocast(run):
     if not calls:
         fail("The criterion was never called.", "Compute loss = criterion(model(inputs), targets).")
     if not all(c["autocast"] for c in calls):
-        fail(f"The loss was computed outside the autocast block (it came out in {calls[0]['dtype']}).",
-             "Compute `loss = criterion(outputs, targets)` inside the `with torch.autocast(...)` block too: autocast then runs "
-             "the loss in float32 for accuracy. Only scaler.scale(loss).backward() goes after the block.")
+        fail(
+            f"The loss was computed outside the autocast block (it came out in {calls[0]['dtype']}).",
+            "Compute `loss = criterion(outputs, targets)` inside the `with torch.autocast(...)` block too: autocast then runs "
+            "the loss in float32 for accuracy. Only scaler.scale(loss).backward() goes after the block.",
+        )
 
 
-NAMES = {"scale": "scaler.scale(loss)", "backward": "backward()", "step": "scaler.step(optimizer)",
-         "update": "scaler.update()", "optimizer.step": "optimizer.step()"}
+NAMES = {
+    "scale": "scaler.scale(loss)",
+    "backward": "backward()",
+    "step": "scaler.step(optimizer)",
+    "update": "scaler.update()",
+    "optimizer.step": "optimizer.step()",
+}
 ORDER = ["scale", "backward", "step", "update"]
 
 
@@ -362,82 +285,117 @@ def test_amp_step_scaler_order(run):
     got = run.learner(amp_step)
     seq = got["events"]
     if got["own_scaler"]:
-        fail("amp_train_step used a GradScaler of its own instead of the scaler it was given.",
-             "Use the scaler argument: the caller creates it once (make_scaler) so that its scale carries over from step to step.")
+        fail(
+            "amp_train_step used a GradScaler of its own instead of the scaler it was given.",
+            "Use the scaler argument: the caller creates it once (make_scaler) so that its scale carries over from step to step.",
+        )
     if "optimizer.step" in seq:
         if "step" not in seq:
-            fail("optimizer.step() was called directly, not through the scaler.",
-                 "Call scaler.step(optimizer): it unscales the gradients first and skips the step when one of them is inf or NaN.")
-        fail("optimizer.step() was called besides scaler.step(optimizer), so the model stepped twice.",
-             "scaler.step(optimizer) calls optimizer.step() itself (unless it skips the step): remove your own call.")
+            fail(
+                "optimizer.step() was called directly, not through the scaler.",
+                "Call scaler.step(optimizer): it unscales the gradients first and skips the step when one of them is inf or NaN.",
+            )
+        fail(
+            "optimizer.step() was called besides scaler.step(optimizer), so the model stepped twice.",
+            "scaler.step(optimizer) calls optimizer.step() itself (unless it skips the step): remove your own call.",
+        )
     if "scale" not in seq:
-        fail("scaler.scale(loss) was never called, so backward() ran on the unscaled loss.",
-             "Call scaler.scale(loss).backward() instead of loss.backward(): with float16, scaling keeps small gradients from underflowing to zero.")
+        fail(
+            "scaler.scale(loss) was never called, so backward() ran on the unscaled loss.",
+            "Call scaler.scale(loss).backward() instead of loss.backward(): with float16, scaling keeps small gradients from underflowing to zero.",
+        )
     if "backward" not in seq:
-        fail("backward() did not run on the scaled loss: the result of scaler.scale(loss) was not used.",
-             "Call backward() on what the scaler returns: scaler.scale(loss).backward().")
+        fail(
+            "backward() did not run on the scaled loss: the result of scaler.scale(loss) was not used.",
+            "Call backward() on what the scaler returns: scaler.scale(loss).backward().",
+        )
     if "step" not in seq:
-        fail("scaler.step(optimizer) was never called, so no optimizer step was taken.",
-             "After scaler.scale(loss).backward(), call scaler.step(optimizer) and then scaler.update().")
+        fail(
+            "scaler.step(optimizer) was never called, so no optimizer step was taken.",
+            "After scaler.scale(loss).backward(), call scaler.step(optimizer) and then scaler.update().",
+        )
     if "update" not in seq:
-        fail("scaler.update() was never called.",
-             "Call scaler.update() after scaler.step(optimizer): it lowers the scale after a skipped step and raises it after a run of good ones.")
+        fail(
+            "scaler.update() was never called.",
+            "Call scaler.update() after scaler.step(optimizer): it lowers the scale after a skipped step and raises it after a run of good ones.",
+        )
     if seq != ORDER:
-        fail(f"The calls came in the order {' → '.join(NAMES[e] for e in seq)}; expected "
-             f"{' → '.join(NAMES[e] for e in ORDER)}, each once.",
-             "Scale the loss and call backward() on it, then scaler.step(optimizer) (it unscales the gradients and steps), then scaler.update() to adjust the scale for the next step.")
-
-
-@check(5, "amp_train_step: clears old gradients before backward")
-def test_amp_step_clears_gradients(run):
-    got, want = run(amp_step, "disabled", True)
-    clean, clean_want = run(amp_step, "disabled")
-    try:
-        expect_tensors(clean["params"], clean_want["params"], "parameter", rtol=1e-4, atol=1e-6)
-    except AssertionError:
-        fail("A plain step (with a disabled scaler and no gradients left over from before the call) does not match the "
-             "reference yet (see the checks above), so whether old gradients are cleared cannot be judged.",
-             "First make a plain step match: autocast around the forward pass and the loss with dtype=autocast_dtype(device_type), "
-             "then scaler.scale(loss).backward(), scaler.step(optimizer) and scaler.update(), each once.")
-    expect_tensors(got["params"], want["params"], "With gradients left over from before the call (and a disabled scaler), parameter",
-                   rtol=1e-4, atol=1e-6,
-                   hint="Gradients accumulate in .grad across backward() calls: call optimizer.zero_grad() before the backward pass.")
+        fail(
+            f"The calls came in the order {' → '.join(NAMES[e] for e in seq)}; expected "
+            f"{' → '.join(NAMES[e] for e in ORDER)}, each once.",
+            "Scale the loss and call backward() on it, then scaler.step(optimizer) (it unscales the gradients and steps), then scaler.update() to adjust the scale for the next step.",
+        )
 
 
 @check(10, "amp_train_step: with finite gradients, parameters after the step match the reference")
 def test_amp_step_parameters(run):
     got, want = run(amp_step)
     seq = got["events"]
-    if not _changed(got):
-        fail("The parameters did not change (with an enabled scaler and finite gradients).",
-             "Clear gradients first, then scaler.scale(loss).backward() and scaler.step(optimizer): the scaler steps whenever the gradients are finite.")
+    if not changed(got["before"], got["params"]):
+        fail(
+            "The parameters did not change (with an enabled scaler and finite gradients).",
+            "Clear gradients first, then scaler.scale(loss).backward() and scaler.step(optimizer): the scaler steps whenever the gradients are finite.",
+        )
     hint = "Use the optimizer and the scaler you are given: zero_grad(), forward and loss under autocast, scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update()."
-    if "optimizer.step" in seq:
+    if "optimizer.step" in seq and "step" in seq:
+        hint = (
+            "optimizer.step() was called besides scaler.step(optimizer), so the model stepped twice: "
+            "scaler.step(optimizer) calls optimizer.step() itself, so remove your own call."
+        )
+    elif "optimizer.step" in seq:
         hint = "optimizer.step() does not unscale the gradients: call scaler.step(optimizer), which divides them by the scale before stepping."
     elif "scale" in seq and "backward" not in seq:
         hint = "backward() ran on the unscaled loss, so scaler.step() divided already-unscaled gradients by the scale: call scaler.scale(loss).backward()."
-    expect_tensors(got["params"], want["params"], "After one amp_train_step with an enabled scaler, parameter", rtol=1e-4, atol=1e-6, hint=hint)
+    expect_tensors(
+        got["params"],
+        want["params"],
+        "After one amp_train_step with an enabled scaler, parameter",
+        rtol=1e-4,
+        atol=1e-6,
+        hint=hint,
+    )
+
+
+@check(5, "amp_train_step: clears old gradients before backward", requires=("amp_step_parameters",))
+def test_amp_step_clears_gradients(run):
+    got, want = run(amp_step, True)
+    expect_tensors(
+        got["params"],
+        want["params"],
+        "With gradients left over from before the call, parameter",
+        rtol=1e-4,
+        atol=1e-6,
+        hint="Gradients accumulate in .grad across backward() calls: call optimizer.zero_grad() before the backward pass.",
+    )
 
 
 @check(10, "amp_train_step: skips the step and lowers the scale when a gradient is inf")
 def test_amp_step_skips_inf_step(run):
-    got, want = run(amp_step, "enabled", False, True)
-    changed = _changed(got)
-    if changed:
-        hint = ("optimizer.step() steps regardless: call scaler.step(optimizer), which checks the gradients and skips the step when one is inf or NaN."
-                if "optimizer.step" in got["events"] else
-                "Let the scaler decide: scaler.step(optimizer) skips the optimizer step when a gradient is inf or NaN.")
-        fail(f"A gradient was inf, yet the step changed {', '.join(changed)}.", hint)
+    got, want = run(amp_step, False, True)
+    names = changed(got["before"], got["params"])
+    if names:
+        hint = (
+            "optimizer.step() steps regardless: call scaler.step(optimizer), which checks the gradients and skips the step when one is inf or NaN."
+            if "optimizer.step" in got["events"]
+            else "Let the scaler decide: scaler.step(optimizer) skips the optimizer step when a gradient is inf or NaN."
+        )
+        fail(f"A gradient was inf, yet the step changed {', '.join(names)}.", hint)
     scale, expected = got["scale_after"], want["scale_after"]
     if scale != expected and got["own_scaler"]:
-        fail(f"The scaler amp_train_step was given still has scale {scale:g}, expected {expected:g}: your code used a GradScaler of its own.",
-             "Use the scaler argument, so that its scale carries over from step to step.")
+        fail(
+            f"The scaler amp_train_step was given still has scale {scale:g}, expected {expected:g}: your code used a GradScaler of its own.",
+            "Use the scaler argument, so that its scale carries over from step to step.",
+        )
     if scale != expected:
         if scale == INIT_SCALE:
-            fail(f"After a step with an inf gradient the scale stayed at {scale:g}; expected {expected:g}.",
-                 "Call scaler.update() after scaler.step(optimizer): update() is what lowers the scale after a skipped step.")
-        fail(f"After a step with an inf gradient the scale is {scale:g}; expected {expected:g} (halved from {INIT_SCALE:g}).",
-             "Call scaler.update() once, with no argument, after scaler.step(optimizer).")
+            fail(
+                f"After a step with an inf gradient the scale stayed at {scale:g}; expected {expected:g}.",
+                "Call scaler.update() after scaler.step(optimizer): update() is what lowers the scale after a skipped step.",
+            )
+        fail(
+            f"After a step with an inf gradient the scale is {scale:g}; expected {expected:g} (halved from {INIT_SCALE:g}).",
+            "Call scaler.update() once, with no argument, after scaler.step(optimizer).",
+        )
 
 
 @check(5, "amp_train_step: returns the loss as a Python float")
@@ -455,24 +413,16 @@ def test_amp_step_returns_loss(run):
 STEPS, BATCH = 40, 32
 
 
-def blobs(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Three well-separated clusters in 6-D: a small problem a few dozen steps solve."""
-    g = torch.Generator().manual_seed(seed)
-    centres = torch.eye(3, 6) * 4
-    y = torch.randint(0, 3, (n,), generator=g)
-    return centres[y] + torch.randn(n, 6, generator=g), y
-
-
 def amp_training(m, device):
     dev_type = device_type(device)
     model = make_model(device)
-    criterion = WatchedLoss(dev_type)
+    criterion = AutocastLoss(dev_type)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     scaler = torch.amp.GradScaler(dev_type, enabled=False)  # as make_scaler("cpu") returns it
-    x, y = blobs(STEPS * BATCH // 4, seed=4)
+    x, y = blobs(STEPS * BATCH // 4, seed=4)  # three clusters in 6-D: a few dozen steps solve it
     for i in range(STEPS):
         j = (i * BATCH) % len(x)
-        m.amp_train_step(model, (x[j:j + BATCH], y[j:j + BATCH]), criterion, optimizer, scaler, dev_type)
+        m.amp_train_step(model, (x[j : j + BATCH], y[j : j + BATCH]), criterion, optimizer, scaler, dev_type)
     return {"losses": [c["value"] for c in criterion.calls]}
 
 
@@ -487,60 +437,21 @@ def test_amp_step_converges(run):
     losses, ref = got["losses"], want["losses"]
     if not losses:
         fail("The criterion was never called during training.")
-    run.plot("Training loss (bfloat16 autocast)", {"your code": losses, "reference": ref}, x_label="step", y_label="loss")
+    run.plot(
+        "Training loss (bfloat16 autocast)", {"your code": losses, "reference": ref}, x_label="step", y_label="loss"
+    )
     final, target = _tail(losses), _tail(ref)
     bound = target * 1.25 + 0.05  # low-precision arithmetic: compare loosely
     if final > bound:
-        fail(f"After {STEPS} steps with a disabled scaler the loss is {final:.3f} (mean of the last five); the reference reaches {target:.3f}, and at most {bound:.3f} is expected.",
-             "With a disabled scaler, scaler.step(optimizer) still steps (it simply calls optimizer.step()): call scale/backward/step/update the same way whether or not the scaler is enabled.")
+        fail(
+            f"After {STEPS} steps with a disabled scaler the loss is {final:.3f} (mean of the last five); the reference reaches {target:.3f}, and at most {bound:.3f} is expected.",
+            "With a disabled scaler, scaler.step(optimizer) still steps (it simply calls optimizer.step()): call scale/backward/step/update the same way whether or not the scaler is enabled.",
+        )
 
 
 # --------------------------------------------------------------------------- the current API
 
-OLD_API = re.compile(r"^torch\.(cuda|cpu)\.amp\.")
-
-# In the learner's code (comments and strings left out): torch.cuda.amp..., import torch.cpu.amp,
-# from torch.cuda.amp import ..., from torch.cuda import amp / (GradScaler, amp as a).
-OLD_API_SOURCE = re.compile(r"\btorch\s*\.\s*(?P<dev>cuda|cpu)\s*\.\s*amp\b(?:\s*\.\s*(?P<what>\w+))?"
-                            r"|\bfrom\s+torch\s*\.\s*(?P<dev2>cuda|cpu)\s+import\s+\(?[\w\s,]*?\bamp\b")
 MODERN = {"autocast": "torch.autocast({dev!r}, dtype=...)", "GradScaler": "torch.amp.GradScaler({dev!r}, ...)"}
-
-
-def _code_lines(text: str) -> list[str]:
-    """The source's lines with comments and string literals (docstrings included) blanked out."""
-    lines = text.splitlines()
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return [line for line in lines if not line.lstrip().startswith("#")]
-    out = [list(line) for line in lines]
-    for tok in tokens:
-        if tok.type not in (tokenize.COMMENT, tokenize.STRING):
-            continue
-        (r0, c0), (r1, c1) = tok.start, tok.end
-        for r in range(r0, r1 + 1):
-            if r - 1 >= len(out):
-                break
-            row = out[r - 1]
-            lo, hi = (c0 if r == r0 else 0), (c1 if r == r1 else len(row))
-            row[lo:hi] = " " * (hi - lo)
-    return ["".join(row) for row in out]
-
-
-def deprecated_in_source(text: str) -> list[dict]:
-    """Every use of the deprecated torch.cuda.amp / torch.cpu.amp API in the code: line number, line, device, name used."""
-    found, original = [], text.splitlines()
-    code = _code_lines(text)
-    joined = "\n".join(code)
-    starts = [0]
-    for line in code:
-        starts.append(starts[-1] + len(line) + 1)
-    for match in OLD_API_SOURCE.finditer(joined):
-        row = max(i for i, s in enumerate(starts) if s <= match.start())
-        dev = match.group("dev") or match.group("dev2")
-        what = match.group("what") or ""
-        found.append({"line": row + 1, "text": original[row].strip(), "dev": dev, "what": what})
-    return found
 
 
 @check(10, "uses the current torch.amp API, not the deprecated torch.cuda.amp / torch.cpu.amp")
@@ -548,32 +459,44 @@ def test_current_amp_api(run):
     results = [run.learner(scaler_for, "cpu"), run.learner(scaler_for, "cuda"), run.learner(amp_step)]
     texts = list(dict.fromkeys(t for r in results for t in r["deprecated"]))
     if texts:
-        fail(f"Your code uses the deprecated API: {' '.join(texts)}",
-             "The current API is torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...).")
-    old = sorted({r["type"] for r in results[:2] if OLD_API.match(r["type"])} |
-                 {a["class"] for a in results[2]["autocast"] if OLD_API.match(a["class"])})
+        fail(
+            f"Your code uses the deprecated API: {' '.join(texts)}",
+            "The current API is torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...).",
+        )
+    old = sorted(
+        {r["type"] for r in results[:2] if is_deprecated_amp(r["type"])}
+        | {a["class"] for a in results[2]["autocast"] if is_deprecated_amp(a["class"])}
+    )
     if old:
-        fail(f"Your code uses {', '.join(old)}, from the deprecated torch.cuda.amp / torch.cpu.amp API.",
-             "Use torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...) instead.")
-    uses = deprecated_in_source(run.state.learner.text)
+        fail(
+            f"Your code uses {', '.join(old)}, from the deprecated torch.cuda.amp / torch.cpu.amp API.",
+            "Use torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...) instead.",
+        )
+    uses = deprecated_amp_in_source(run.learner_source)
     if uses:
         first = uses[0]
         modern = [MODERN[u["what"]].format(dev=u["dev"]) for u in uses if u["what"] in MODERN]
-        instead = (f"Write {' and '.join(dict.fromkeys(modern))} instead"
-                   if modern else "Use torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...) instead")
+        instead = (
+            f"Write {' and '.join(dict.fromkeys(modern))} instead"
+            if modern
+            else "Use torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...) instead"
+        )
         more = f" (and {len(uses) - 1} more place{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""
-        fail(f"Line {first['line']} of your code, `{first['text']}`, uses the deprecated torch.{first['dev']}.amp API{more}, "
-             f"even if this run (device {run.device!r}) never reached it.",
-             f"{instead}: the current API is torch.autocast(device_type, ...) and torch.amp.GradScaler(device_type, ...), "
-             "one for every device type.")
+        fail(
+            f"Line {first['line']} of your code, `{first['text']}`, uses the deprecated torch.{first['dev']}.amp API{more}, "
+            f"even if this run (device {run.device!r}) never reached it.",
+            f"{instead}: the current API is torch.autocast(device_type, ...) and torch.amp.GradScaler(device_type, ...), "
+            "one for every device type.",
+        )
 
 
 # --------------------------------------------------------------------------- on a CUDA GPU
 
+
 def gpu_step(m, device):
     model = make_model(device)
-    forward = watch_forward(model, "cuda")
-    criterion = WatchedLoss("cuda")
+    forward = autocast_forward(model, "cuda")
+    criterion = AutocastLoss("cuda")
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     scaler = m.make_scaler("cuda")
     is_scaler = isinstance(scaler, torch.amp.GradScaler)
@@ -581,19 +504,31 @@ def gpu_step(m, device):
     spy = AmpSpy()
     with spy.watching():
         loss = m.amp_train_step(model, make_batch(), criterion, optimizer, scaler, "cuda")
-    return {"type": "None" if scaler is None else _qualname(scaler), "is_scaler": is_scaler, "enabled": enabled, "forward": forward,
-            "events": spy.events, "scales": spy.scales, "loss": loss, "params": snapshot(model)}
+    return {
+        "type": type_name(scaler),
+        "is_scaler": is_scaler,
+        "enabled": enabled,
+        "forward": forward,
+        "events": spy.events,
+        "scales": spy.scales,
+        "loss": loss,
+        "params": snapshot(model),
+    }
 
 
 @check(5, "make_scaler: the CUDA scaler is enabled on a GPU", cuda=True)
 def test_make_scaler_enabled_on_gpu(run):
     got = run.learner(gpu_step)
     if not got["is_scaler"]:
-        fail(f"make_scaler('cuda') returned {got['type']}, not a torch.amp.GradScaler.",
-             "Return torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda')).")
+        fail(
+            f"make_scaler('cuda') returned {describe_type(got['type'])}, not a torch.amp.GradScaler.",
+            "Return torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda')).",
+        )
     if not got["enabled"]:
-        fail("On this GPU machine, make_scaler('cuda').is_enabled() is False.",
-             "Create it with torch.amp.GradScaler('cuda', enabled=True) for 'cuda' (enabled=(device_type == 'cuda')).")
+        fail(
+            "On this GPU machine, make_scaler('cuda').is_enabled() is False.",
+            "Create it with torch.amp.GradScaler('cuda', enabled=True) for 'cuda' (enabled=(device_type == 'cuda')).",
+        )
 
 
 @check(5, "amp_train_step on a GPU: float16 forward pass and a scaled backward", cuda=True)
@@ -601,13 +536,25 @@ def test_amp_step_on_gpu(run):
     got, want = run(gpu_step)
     produced = sorted({c["dtype"] for c in got["forward"]})
     if not got["forward"] or not all(c["autocast"] for c in got["forward"]):
-        fail("On the GPU the forward pass did not run under CUDA autocast.",
-             "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):` with device_type 'cuda'.")
+        fail(
+            "On the GPU the forward pass did not run under CUDA autocast.",
+            "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):` with device_type 'cuda'.",
+        )
     if produced != ["torch.float16"]:
-        fail(f"On the GPU the model's layers produced {', '.join(produced)} under autocast, expected torch.float16.",
-             "Use dtype=autocast_dtype('cuda'), which is torch.float16.")
+        fail(
+            f"On the GPU the model's layers produced {', '.join(produced)} under autocast, expected torch.float16.",
+            "Use dtype=autocast_dtype('cuda'), which is torch.float16.",
+        )
     if not got["scales"] or max(got["scales"]) <= 1.0 or "backward" not in got["events"]:
-        fail("On the GPU the backward pass did not run on a scaled loss (the scaler from make_scaler('cuda') was disabled or not used).",
-             "Use make_scaler('cuda') enabled, and call scaler.scale(loss).backward().")
-    expect_tensors(got["params"], want["params"], "After one amp_train_step on the GPU, parameter", rtol=1e-3, atol=1e-5,
-                   hint="Follow the order: zero_grad(), forward and loss under autocast, scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update().")
+        fail(
+            "On the GPU the backward pass did not run on a scaled loss (the scaler from make_scaler('cuda') was disabled or not used).",
+            "Use make_scaler('cuda') enabled, and call scaler.scale(loss).backward().",
+        )
+    expect_tensors(
+        got["params"],
+        want["params"],
+        "After one amp_train_step on the GPU, parameter",
+        rtol=1e-3,
+        atol=1e-5,
+        hint="Follow the order: zero_grad(), forward and loss under autocast, scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update().",
+    )

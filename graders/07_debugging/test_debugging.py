@@ -23,10 +23,19 @@ import math
 import torch
 from torch import nn
 
-from torchgrade.kit.compare import fail
-from torchgrade.engine.plugin import check
-from torchgrade.kit.probes import ForwardProbe
-from torchgrade.engine.wire import type_name
+from torchgrade.kit import (
+    ForwardProbe,
+    attempt,
+    check,
+    describe,
+    expect_mode,
+    fail,
+    grad_changes,
+    grad_snapshot,
+    labelled,
+    name_differences,
+    randn,
+)
 
 # --------------------------------------------------------------------------- shared setup
 
@@ -53,37 +62,6 @@ def _names(values) -> str:
     return ", ".join(map(str, values))
 
 
-def _attempt(fn, *args) -> dict:
-    """Call learner code, recording what it returned or raised (NotImplementedError passes through)."""
-    try:
-        return {"returned": fn(*args), "raised": None}
-    except NotImplementedError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - learner code may raise anything; the check explains it
-        return {"raised": type(exc).__name__, "fpe": isinstance(exc, FloatingPointError), "message": str(exc)}
-
-
-def grads_of(model: nn.Module) -> dict:
-    """A copy of every parameter's .grad (None where it has none)."""
-    return {n: None if p.grad is None else p.grad.detach().clone() for n, p in model.named_parameters()}
-
-
-def grad_changes(before: dict, model: nn.Module) -> list[list[str]]:
-    """[[name, what happened], ...] for every gradient that is not as it was before the call."""
-    changes = []
-    for name, p in model.named_parameters():
-        old, new = before[name], p.grad
-        if old is None and new is None:
-            continue
-        if new is None:
-            changes.append([name, "set to None"])
-        elif old is None:
-            changes.append([name, "created"])
-        elif new.shape != old.shape or not torch.allclose(new.detach(), old, rtol=0, atol=0, equal_nan=True):
-            changes.append([name, "zeroed" if not new.detach().any() else "changed"])
-    return changes
-
-
 def _raised(rec: dict) -> str:
     """'ValueError: loss is nan.' (with a final period unless the message has one)."""
     text = f"{rec['raised']}: {rec['message']}" if rec["message"] else rec["raised"]
@@ -92,27 +70,32 @@ def _raised(rec: dict) -> str:
 
 # --------------------------------------------------------------------------- grad_norms
 
+
 def norms(m, device):
     model = make_net(device)
     model.body.bias.requires_grad_(False)  # frozen: its .grad stays None
-    g = torch.Generator().manual_seed(1)
-    x, y = torch.randn(16, 6, generator=g).to(device), torch.randint(0, 3, (16,), generator=g).to(device)
+    x, y = (t.to(device) for t in labelled(16, seed=1))
     nn.functional.cross_entropy(model(x), y).backward()  # aux is unused: its .grad stays None
     model.head.weight.requires_grad_(False)  # frozen after backward(): it keeps its .grad, so it has a norm
     none = [n for n, p in model.named_parameters() if p.grad is None]
-    before = grads_of(model)
+    before = grad_snapshot(model)
     result = m.grad_norms(model)
-    return {"norms": result, "none": none,
-            "frozen": [n for n, p in model.named_parameters() if not p.requires_grad],
-            "weight_norms": {n: p.detach().norm().item() for n, p in model.named_parameters()},
-            "changes": grad_changes(before, model)}
+    return {
+        "norms": result,
+        "none": none,
+        "frozen": [n for n, p in model.named_parameters() if not p.requires_grad],
+        "weight_norms": {n: p.detach().norm().item() for n, p in model.named_parameters()},
+        "changes": grad_changes(before, model),
+    }
 
 
 def _norms_dict(got: dict) -> dict:
     result = got["norms"]
     if not isinstance(result, dict):
-        fail(f"grad_norms returned {type_name(result)}, expected a dict of parameter name → float.",
-             "Build {name: p.grad.norm().item() for name, p in model.named_parameters() if p.grad is not None}.")
+        fail(
+            f"grad_norms returned {describe(result)}, expected a dict of parameter name → float.",
+            "Build {name: p.grad.norm().item() for name, p in model.named_parameters() if p.grad is not None}.",
+        )
     return result
 
 
@@ -124,17 +107,22 @@ def test_grad_norms_names(run):
     missing = [k for k in want["norms"] if k not in result]
     none_extra = [k for k in extra if k in got["none"]]
     if none_extra:
-        fail(f"grad_norms included {_names(none_extra)}, whose .grad is None (an unused or frozen parameter).",
-             "Leave out parameters whose .grad is None rather than reporting 0.0: skip them with `if p.grad is not None`.")
+        fail(
+            f"grad_norms included {_names(none_extra)}, whose .grad is None (an unused or frozen parameter).",
+            "Leave out parameters whose .grad is None rather than reporting 0.0: skip them with `if p.grad is not None`.",
+        )
     frozen_missing = [k for k in missing if k in got["frozen"]]
     if frozen_missing:
-        fail(f"grad_norms left out {_names(frozen_missing)}, which is frozen (requires_grad=False) but still has a .grad.",
-             "Leave out only the parameters whose .grad is None (`if p.grad is not None`), not those with requires_grad=False: "
-             "a parameter frozen after backward() keeps its gradient, and its norm is worth seeing.")
+        fail(
+            f"grad_norms left out {_names(frozen_missing)}, which is frozen (requires_grad=False) but still has a .grad.",
+            "Leave out only the parameters whose .grad is None (`if p.grad is not None`), not those with requires_grad=False: "
+            "a parameter frozen after backward() keeps its gradient, and its norm is worth seeing.",
+        )
     if extra or missing:
-        parts = ([f"unexpected {_names(extra)}"] if extra else []) + ([f"missing {_names(missing)}"] if missing else [])
-        fail(f"grad_norms has the wrong names: {'; '.join(parts)}.",
-             "Key the result by the names model.named_parameters() gives ('head.weight', ...), one per parameter with a gradient.")
+        fail(
+            f"grad_norms has the wrong names: {'; '.join(name_differences(result, want['norms']))}.",
+            "Key the result by the names model.named_parameters() gives ('head.weight', ...), one per parameter with a gradient.",
+        )
 
 
 @check(10, "grad_norms: each value is the L2 norm of the parameter's gradient")
@@ -148,13 +136,13 @@ def test_grad_norms_values(run):
         if isinstance(value, torch.Tensor) and value.numel() == 1:
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail(f"The norm for {name} is {type_name(value)}, not a number.", "Use p.grad.norm().item().")
+            fail(f"The norm for {name} is {describe(value)}, not a number.", "Use p.grad.norm().item().")
         if math.isclose(value, expected, rel_tol=1e-5, abs_tol=1e-7):
             continue
         hint = "Take the L2 norm of the whole gradient tensor: p.grad.norm() (or torch.linalg.vector_norm(p.grad))."
         if math.isclose(value, got["weight_norms"][name], rel_tol=1e-5):
             hint = "That is the norm of the parameter itself (p.norm()); take the norm of its gradient, p.grad.norm()."
-        elif math.isclose(value, expected ** 2, rel_tol=1e-4):
+        elif math.isclose(value, expected**2, rel_tol=1e-4):
             hint = "That is the squared norm: take its square root, or use p.grad.norm()."
         fail(f"The gradient norm of {name} is {value:.6g}, expected {expected:.6g}.", hint)
 
@@ -166,8 +154,10 @@ def test_grad_norms_floats(run):
     bad = {k: v for k, v in result.items() if type(v) is not float}
     if bad:
         name, value = next(iter(bad.items()))
-        kind = "a tensor" if isinstance(value, torch.Tensor) else type_name(value)
-        fail(f"The value for {name} is {kind}, not a Python float.", "Convert each norm with .item() (or float(...)).")
+        fail(
+            f"The value for {name} is {describe(value)}, not a Python float.",
+            "Convert each norm with .item() (or float(...)).",
+        )
 
 
 # --------------------------------------------------------------------------- check_finite
@@ -193,10 +183,10 @@ FINITE = {
 def finiteness(m, device):
     out = {}
     for name, make in {**NONFINITE, **FINITE}.items():
-        rec = _attempt(m.check_finite, make(device))
+        rec = attempt(m.check_finite, make(device))
         if rec["raised"] is None:
             value = rec.pop("returned")
-            rec["returned"] = None if value is None else (type(value).__name__, repr(value)[:60])
+            rec["returned"] = None if value is None else describe(value)
         out[name] = rec
     return out
 
@@ -207,17 +197,23 @@ def _expect_raises(got: dict, cases: list[str], kind: str, quiet_hint: str) -> N
         if rec["raised"] is None:
             fail(f"check_finite returned quietly for a loss of {case}.", quiet_hint)
         if not rec["fpe"]:
-            fail(f"For a loss of {case}, check_finite raised {rec['raised']} ({rec['message']!r}); the task asks for FloatingPointError.",
-                 f"Raise FloatingPointError, Python's built-in error for a failed floating-point computation (here a {kind} loss), "
-                 "e.g. raise FloatingPointError(f\"loss is {loss.item()}\").")
+            fail(
+                f"For a loss of {case}, check_finite raised {rec['raised']} ({rec['message']!r}); the task asks for FloatingPointError.",
+                f"Raise FloatingPointError, Python's built-in error for a failed floating-point computation (here a {kind} loss), "
+                'e.g. raise FloatingPointError(f"loss is {loss.item()}").',
+            )
 
 
 @check(8, "check_finite: raises FloatingPointError for a NaN loss")
 def test_check_finite_nan(run):
     got = run.learner(finiteness)
-    _expect_raises(got, [c for c in NONFINITE if c.startswith("nan")], "NaN",
-                   "NaN compares False with everything, so a test like `loss > threshold` never catches it: test with "
-                   "torch.isfinite(loss) (or torch.isnan).")
+    _expect_raises(
+        got,
+        [c for c in NONFINITE if c.startswith("nan")],
+        "NaN",
+        "NaN compares False with everything, so a test like `loss > threshold` never catches it: test with "
+        "torch.isfinite(loss) (or torch.isnan).",
+    )
 
 
 @check(8, "check_finite: raises FloatingPointError for +Inf and -Inf losses")
@@ -240,14 +236,20 @@ def test_check_finite_message(run):
         judged += 1
         word = "nan" if case.startswith("nan") else "inf"
         if word not in rec["message"].lower():
-            fail(f"For a loss of {case}, the error message is {rec['message']!r}, which does not contain {word!r}.",
-                 "Say which problem it is, e.g. raise FloatingPointError(f\"loss is {loss.item()}\"), which reads 'loss is nan' or 'loss is inf'.")
+            fail(
+                f"For a loss of {case}, the error message is {rec['message']!r}, which does not contain {word!r}.",
+                "Say which problem it is, e.g. raise FloatingPointError(f\"loss is {loss.item()}\"), which reads 'loss is nan' or 'loss is inf'.",
+            )
     if not judged:
-        fail("check_finite raised no error for NaN or Inf losses (see the checks above), so there is no message to judge.")
+        fail(
+            "check_finite raised no error for NaN or Inf losses (see the checks above), so there is no message to judge."
+        )
     nan_msg, inf_msg = got["nan"].get("message", "").lower(), got["inf"].get("message", "").lower()
     if nan_msg and nan_msg == inf_msg:
-        fail(f"NaN and Inf losses get the same message, {got['nan']['message']!r}, so it does not say which problem it is.",
-             "Put the value in the message, e.g. f\"loss is {loss.item()}\".")
+        fail(
+            f"NaN and Inf losses get the same message, {got['nan']['message']!r}, so it does not say which problem it is.",
+            'Put the value in the message, e.g. f"loss is {loss.item()}".',
+        )
 
 
 @check(8, "check_finite: returns None quietly for finite losses, however large")
@@ -261,9 +263,10 @@ def test_check_finite_quiet(run):
                 hint = "A large loss is still finite and not an error here: test with torch.isfinite(loss) rather than against a threshold."
             fail(f"For the finite loss {case}, check_finite raised {_raised(rec)}", hint)
         if rec["returned"] is not None:
-            kind, text = rec["returned"]
-            fail(f"check_finite returned {text} ({kind}) for the finite loss {case}; it should return None.",
-                 "Return nothing when the loss is finite; signal a problem only by raising FloatingPointError.")
+            fail(
+                f"check_finite returned {rec['returned']} for the finite loss {case}; it should return None.",
+                "Return nothing when the loss is finite; signal a problem only by raising FloatingPointError.",
+            )
 
 
 # --------------------------------------------------------------------------- nonfinite_grads
@@ -296,8 +299,8 @@ def gradients(m, device):
                 p.grad *= 1e30  # large but finite
             elif what in BAD:
                 p.grad.view(-1)[1] = BAD[what]  # one bad value among finite ones
-        before = grads_of(model)
-        out[case] = _attempt(m.nonfinite_grads, model)
+        before = grad_snapshot(model)
+        out[case] = attempt(m.nonfinite_grads, model)
         out[case]["changes"] = grad_changes(before, model)
     return out
 
@@ -306,19 +309,28 @@ def _expect_names(run, case: str, missed_hint: str, order_hint: str | None = Non
     got_all, want_all = run(gradients)
     got, expected = got_all[case], want_all[case]["returned"]
     if got["raised"] is not None:
-        hint = ("Some parameters have no gradient (.grad is None): skip them with `if p.grad is not None`."
-                if "None" in got["message"] else None)
+        hint = (
+            "Some parameters have no gradient (.grad is None): skip them with `if p.grad is not None`."
+            if "None" in got["message"]
+            else None
+        )
         fail(f"With {_describe(case)}, nonfinite_grads raised {_raised(got)}", hint)
     names = got["returned"]
     if not isinstance(names, list):
-        fail(f"nonfinite_grads returned {type_name(names)}, expected a list of parameter names.",
-             "Return a list: [name for name, p in model.named_parameters() if ...].")
+        fail(
+            f"nonfinite_grads returned {describe(names)}, expected a list of parameter names.",
+            "Return a list: [name for name, p in model.named_parameters() if ...].",
+        )
     if names == expected:
         return
     if sorted(names, key=str) == sorted(expected) and order_hint:
         fail(f"nonfinite_grads returned {names}, expected {expected}: the right names in the wrong order.", order_hint)
     missed = [n for n in expected if n not in names]
-    hint = missed_hint if missed else "List only the parameters whose gradient holds a NaN or an Inf (and skip those whose .grad is None)."
+    hint = (
+        missed_hint
+        if missed
+        else "List only the parameters whose gradient holds a NaN or an Inf (and skip those whose .grad is None)."
+    )
     fail(f"With {_describe(case)}, nonfinite_grads returned {names}, expected {expected}.", hint)
 
 
@@ -336,23 +348,37 @@ def _describe(case: str) -> str:
 
 @check(6, "nonfinite_grads: finds a NaN gradient")
 def test_nonfinite_grads_nan(run):
-    _expect_names(run, "nan", "Look at every value of each gradient (torch.isinf does not catch NaN): torch.isfinite(p.grad).all() is False "
-                  "when any of them is NaN, +Inf or -Inf.")
+    _expect_names(
+        run,
+        "nan",
+        "Look at every value of each gradient (torch.isinf does not catch NaN): torch.isfinite(p.grad).all() is False "
+        "when any of them is NaN, +Inf or -Inf.",
+    )
 
 
 @check(6, "nonfinite_grads: finds +Inf and -Inf gradients")
 def test_nonfinite_grads_inf(run):
-    hint = ("torch.isnan does not catch Inf: test with torch.isfinite(p.grad).all() (or torch.isnan(...) | torch.isinf(...)), "
-            "which catches NaN, +Inf and -Inf.")
+    hint = (
+        "torch.isnan does not catch Inf: test with torch.isfinite(p.grad).all() (or torch.isnan(...) | torch.isinf(...)), "
+        "which catches NaN, +Inf and -Inf."
+    )
     _expect_names(run, "+inf", hint)
-    _expect_names(run, "-inf", "-Inf is infinite too: a test like `p.grad == float('inf')` finds +Inf only. Use torch.isinf(p.grad).any() "
-                  "or `not torch.isfinite(p.grad).all()`, which catch both signs (and isfinite catches NaN too).")
+    _expect_names(
+        run,
+        "-inf",
+        "-Inf is infinite too: a test like `p.grad == float('inf')` finds +Inf only. Use torch.isinf(p.grad).any() "
+        "or `not torch.isfinite(p.grad).all()`, which catch both signs (and isfinite catches NaN too).",
+    )
 
 
 @check(5, "nonfinite_grads: names in named_parameters() order")
 def test_nonfinite_grads_order(run):
-    _expect_names(run, "order", "Check every parameter that has a gradient.",
-                  order_hint="Keep the order of model.named_parameters() (the order the layers were registered), without sorting.")
+    _expect_names(
+        run,
+        "order",
+        "Check every parameter that has a gradient.",
+        order_hint="Keep the order of model.named_parameters() (the order the layers were registered), without sorting.",
+    )
 
 
 @check(5, "nonfinite_grads: skips missing gradients and returns [] when all are finite")
@@ -389,13 +415,19 @@ def profiling(m, device, mode: str = "train"):
     for p in model.parameters():  # gradients from an earlier backward(): op_counts must leave them alone
         p.grad = torch.randn(p.shape, generator=g).to(device)
     probe = ForwardProbe(model)
-    x = torch.randn(8, 6, generator=torch.Generator().manual_seed(3)).to(device)
-    before = grads_of(model)
+    x = randn(8, 6, seed=3, device=device)
+    before = grad_snapshot(model)
     torch.set_grad_enabled(True)
     counts = m.op_counts(model, x)
     grad_after = torch.is_grad_enabled()
-    return {"counts": counts, "training": probe.field("training"), "grad": probe.field("grad_enabled"), "after": model.training,
-            "grad_after": grad_after, "changes": grad_changes(before, model)}
+    return {
+        "counts": counts,
+        "training": probe.field("training"),
+        "grad": probe.field("grad_enabled"),
+        "after": model.training,
+        "grad_after": grad_after,
+        "changes": grad_changes(before, model),
+    }
 
 
 @check(10, "op_counts: counts match the profile of one forward pass")
@@ -403,83 +435,115 @@ def test_op_counts_counts(run):
     got, want = run(profiling)
     counts, ref = got["counts"], want["counts"]
     if not isinstance(counts, dict):
-        fail(f"op_counts returned {type_name(counts)}, expected a dict of operator name → count.",
-             "Return {e.key: e.count for e in prof.key_averages() if e.key.startswith('aten::')}.")
+        fail(
+            f"op_counts returned {describe(counts)}, expected a dict of operator name → count.",
+            "Return {e.key: e.count for e in prof.key_averages() if e.key.startswith('aten::')}.",
+        )
     if not got["training"]:
-        fail("The model never ran a forward pass.", "Call model(x) inside the `with torch.profiler.profile(...)` block.")
+        fail(
+            "The model never ran a forward pass.", "Call model(x) inside the `with torch.profiler.profile(...)` block."
+        )
     not_aten = [k for k in counts if not str(k).startswith("aten::")]
     if not_aten:
-        fail(f"op_counts includes events that are not aten:: operators: {_names(not_aten[:5])}.",
-             "Keep only the events whose name starts with 'aten::' (e.g. not labelled blocks from record_function).")
+        fail(
+            f"op_counts includes events that are not aten:: operators: {_names(not_aten[:5])}.",
+            "Keep only the events whose name starts with 'aten::' (e.g. not labelled blocks from record_function).",
+        )
     if counts == ref:
         bad_type = [k for k, v in counts.items() if type(v) is not int]
         if bad_type:
-            fail(f"The count for {bad_type[0]} is {type_name(counts[bad_type[0]])}, not an int.", "Use event.count as it is.")
+            fail(
+                f"The count for {bad_type[0]} is {describe(counts[bad_type[0]])}, not an int.",
+                "Use event.count as it is.",
+            )
         return
     if not all(got["training"]):
-        fail("The counts differ from the profile of the model as it was handed over: the forward pass ran in evaluation mode, "
-             "where batch norm and dropout run different operators.",
-             "Do not call model.eval() (or model.train()): profile the model in the mode it is in.")
+        fail(
+            "The counts differ from the profile of the model as it was handed over: the forward pass ran in evaluation mode, "
+            "where batch norm and dropout run different operators.",
+            "Do not call model.eval() (or model.train()): profile the model in the mode it is in.",
+        )
     if len(got["training"]) > 1 and all(counts.get(k, 0) == 2 * v for k, v in ref.items()):
-        fail(f"model(x) ran {len(got['training'])} times, so every operator was counted twice.",
-             "Profile exactly one forward pass: one call of model(x) inside the profiler.")
+        fail(
+            f"model(x) ran {len(got['training'])} times, so every operator was counted twice.",
+            "Profile exactly one forward pass: one call of model(x) inside the profiler.",
+        )
     missing = [k for k in ref if k not in counts]
     extra = [k for k in counts if k not in ref]
     wrong = [k for k in ref if k in counts and counts[k] != ref[k]]
-    details = ([f"missing {_names(missing[:4])}"] if missing else []) + ([f"unexpected {_names(extra[:4])}"] if extra else []) + \
-        [f"{k}: yours {counts[k]}, expected {ref[k]}" for k in wrong[:4]]
+    details = name_differences(counts, ref, most=4) + [f"{k}: yours {counts[k]}, expected {ref[k]}" for k in wrong[:4]]
     hint = "Count every event of prof.key_averages() whose key starts with 'aten::', with its event.count."
     if (missing or wrong) and not extra and all(counts[k] <= ref[k] for k in wrong):
-        hint = ("Nested operators count too (aten::linear calls aten::addmm, ...): take every aten:: event of prof.key_averages(), "
-                "not only the top-level ones.")
+        hint = (
+            "Nested operators count too (aten::linear calls aten::addmm, ...): take every aten:: event of prof.key_averages(), "
+            "not only the top-level ones."
+        )
     fail(f"The operator counts differ from the profile of the same forward pass: {'; '.join(details)}.", hint)
 
 
 @check(5, "op_counts: leaves the model in the mode it was handed over in")
 def test_op_counts_keeps_mode(run):
     got = run.learner(profiling)
-    if not got["training"]:
-        fail("The model never ran a forward pass.")
-    if not all(got["training"]):
-        fail("The model was handed over in training mode, but the profiled forward pass ran in evaluation mode.",
-             "Do not call model.eval(): op_counts shows what the model runs as it is, in training mode here.")
+    expect_mode(
+        got["training"],
+        True,
+        "The model was handed over in training mode, but the profiled forward pass ran in evaluation mode.",
+        "Do not call model.eval(): op_counts shows what the model runs as it is, in training mode here.",
+    )
     if not got["after"]:
-        fail("The model was handed over in training mode and was left in evaluation mode.",
-             "Do not change the model's mode in op_counts.")
+        fail(
+            "The model was handed over in training mode and was left in evaluation mode.",
+            "Do not change the model's mode in op_counts.",
+        )
     got = run.learner(profiling, "eval")
-    if any(got["training"]):
-        fail("The model was handed over in evaluation mode, but the profiled forward pass ran in training mode.",
-             "Do not call model.train(): op_counts shows what the model runs in the mode it is in, evaluation mode here.")
+    expect_mode(
+        got["training"],
+        False,
+        "The model was handed over in evaluation mode, but the profiled forward pass ran in training mode.",
+        "Do not call model.train(): op_counts shows what the model runs in the mode it is in, evaluation mode here.",
+    )
     if got["after"]:
-        fail("The model was handed over in evaluation mode and was left in training mode.",
-             "Do not call model.train() (or model.eval()) in op_counts: the caller decides the model's mode, and an evaluation "
-             "that follows would run dropout and update batch-norm statistics.")
+        fail(
+            "The model was handed over in evaluation mode and was left in training mode.",
+            "Do not call model.train() (or model.eval()) in op_counts: the caller decides the model's mode, and an evaluation "
+            "that follows would run dropout and update batch-norm statistics.",
+        )
 
 
 @check(5, "op_counts: no gradient tracking during the profiled forward pass")
 def test_op_counts_no_grad(run):
     got = run.learner(profiling)
     if any(got["grad"]):
-        fail("Gradient tracking was on during the profiled forward pass, so it built an autograd graph for nothing.",
-             "Run the forward pass inside `with torch.no_grad():` (or torch.inference_mode()) as well as the profiler.")
+        fail(
+            "Gradient tracking was on during the profiled forward pass, so it built an autograd graph for nothing.",
+            "Run the forward pass inside `with torch.no_grad():` (or torch.inference_mode()) as well as the profiler.",
+        )
     if not got["grad_after"]:
-        fail("Gradient tracking was still off after op_counts returned (torch.is_grad_enabled() is False), so the training "
-             "that follows would build no autograd graph and backward() would fail.",
-             "Switch it off only for the profiled pass with a `with torch.no_grad():` block, which switches it back on when "
-             "the block ends, rather than torch.set_grad_enabled(False).")
+        fail(
+            "Gradient tracking was still off after op_counts returned (torch.is_grad_enabled() is False), so the training "
+            "that follows would build no autograd graph and backward() would fail.",
+            "Switch it off only for the profiled pass with a `with torch.no_grad():` block, which switches it back on when "
+            "the block ends, rather than torch.set_grad_enabled(False).",
+        )
 
 
 # --------------------------------------------------------------------------- all: gradients untouched
+
 
 @check(5, "grad_norms, nonfinite_grads and op_counts leave the gradients unchanged")
 def test_gradients_unchanged(run):
     found = [("grad_norms", run.learner(norms)["changes"])]
     found += [("nonfinite_grads", rec["changes"]) for rec in run.learner(gradients).values()]
-    found += [("op_counts", run.learner(profiling)["changes"]), ("op_counts", run.learner(profiling, "eval")["changes"])]
+    found += [
+        ("op_counts", run.learner(profiling)["changes"]),
+        ("op_counts", run.learner(profiling, "eval")["changes"]),
+    ]
     for fn, changes in found:
         if changes:
             what = "; ".join(f"{name}.grad {how}" for name, how in changes[:4]) + ("; ..." if len(changes) > 4 else "")
-            fail(f"{fn} changed the gradients of the model it was given: {what}.",
-                 "A debugging tool only reads: do not call zero_grad() or change p.grad in place (nan_to_num_(), clamp_(), "
-                 "zero_(), ...). Compute on the values instead, e.g. p.grad.norm() or torch.isfinite(p.grad), which return new tensors, "
-                 "so that the training step that follows sees the same gradients.")
+            fail(
+                f"{fn} changed the gradients of the model it was given: {what}.",
+                "A debugging tool only reads: do not call zero_grad() or change p.grad in place (nan_to_num_(), clamp_(), "
+                "zero_(), ...). Compute on the values instead, e.g. p.grad.norm() or torch.isfinite(p.grad), which return new tensors, "
+                "so that the training step that follows sees the same gradients.",
+            )

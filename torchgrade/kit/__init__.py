@@ -4,32 +4,83 @@
 ``graders/README.md`` for how scenarios and checks fit together.
 """
 
-from torchgrade.engine.plugin import check
+from torchgrade.engine.wire import Foreign, type_name
+from torchgrade.kit.amp import (
+    AmpSpy,
+    AutocastLoss,
+    autocast_forward,
+    deprecated_amp_in_source,
+    deprecation_warnings,
+    fake_gpu,
+    is_deprecated_amp,
+)
+from torchgrade.kit.batch import ReferenceBatch
+from torchgrade.kit.checks import check
 from torchgrade.kit.compare import (
     CheckFailed,
     expect_equal,
     expect_float,
+    expect_mode,
     expect_tensor,
     expect_tensors,
     explained,
     fail,
     tolerance,
 )
-from torchgrade.kit.probes import ForwardProbe, OpTrace, StepProbe, grad_norm, snapshot
+from torchgrade.kit.data import blobs, labelled, randn
+from torchgrade.kit.describe import article, describe, describe_type, name_differences
+from torchgrade.kit.probes import ForwardProbe, OpTrace, StepProbe, attempt, grad_norm
+from torchgrade.kit.source import code_lines, find_in_code
+from torchgrade.kit.state import (
+    changed,
+    grad_changes,
+    grad_snapshot,
+    shares_storage,
+    snapshot,
+    stale_gradients,
+    writes_through,
+)
 
 __all__ = [
+    "AmpSpy",
+    "AutocastLoss",
     "CheckFailed",
+    "Foreign",
     "ForwardProbe",
     "OpTrace",
+    "ReferenceBatch",
     "StepProbe",
+    "article",
+    "attempt",
+    "autocast_forward",
+    "blobs",
+    "changed",
     "check",
+    "code_lines",
+    "deprecated_amp_in_source",
+    "deprecation_warnings",
+    "describe",
+    "describe_type",
     "expect_equal",
     "expect_float",
+    "expect_mode",
     "expect_tensor",
     "expect_tensors",
     "explained",
     "fail",
+    "fake_gpu",
+    "find_in_code",
+    "grad_changes",
     "grad_norm",
+    "grad_snapshot",
+    "is_deprecated_amp",
+    "labelled",
+    "name_differences",
+    "randn",
+    "shares_storage",
     "snapshot",
+    "stale_gradients",
     "tolerance",
+    "type_name",
+    "writes_through",
 ]

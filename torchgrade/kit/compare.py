@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Iterator, Mapping, NoReturn
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NoReturn
 
 import torch
 
-from torchgrade.engine.wire import Foreign, type_name
+from torchgrade.engine.wire import Foreign
+from torchgrade.kit.describe import describe, name_differences
 
 
 class CheckFailed(AssertionError):
@@ -55,20 +57,6 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _a(name: str) -> str:
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, Foreign):
-        return _a(value.type_name)
-    if value is None:
-        return "None"
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}"
-    return f"{_a(type_name(value))} ({value!r})" if isinstance(value, (int, float, str)) else _a(type_name(value))
-
-
 def expect_tensor(
     got: Any,
     want: torch.Tensor,
@@ -81,7 +69,7 @@ def expect_tensor(
 ) -> None:
     """``got`` must be a tensor with ``want``'s shape, dtype and values (within tolerance)."""
     if not isinstance(got, torch.Tensor):
-        fail(f"{what} should be a tensor, but is {_kind(got)}.", hint)
+        fail(f"{what} should be a tensor, but is {describe(got)}.", hint)
     if got.shape != want.shape:
         fail(f"{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}.", hint)
     if check_dtype and got.dtype != want.dtype:
@@ -113,24 +101,26 @@ def expect_tensor(
     )
 
 
-def expect_tensors(got: Any, want: Mapping[str, torch.Tensor], what: str, *, hint: str | None = None, **tol: float) -> None:
+def expect_tensors(
+    got: Any, want: Mapping[str, torch.Tensor], what: str, *, hint: str | None = None, **tol: float
+) -> None:
     """A name → tensor mapping (state dict, gradients) equal to ``want``, name by name."""
     if not isinstance(got, dict):
-        fail(f"{what} should be a dict of tensors by name, but is {_kind(got)}.", hint)
-    missing = [k for k in want if k not in got]
-    extra = [k for k in got if k not in want]
-    if missing or extra:
-        parts = ([f"missing {', '.join(map(repr, missing))}"] if missing else []) + ([f"unexpected {', '.join(map(repr, extra))}"] if extra else [])
-        fail(f"{what} has the wrong names: {'; '.join(parts)}.", hint)
+        fail(f"{what} should be a dict of tensors by name, but is {describe(got)}.", hint)
+    differences = name_differences(got, want, show=repr)
+    if differences:
+        fail(f"{what} has the wrong names: {'; '.join(differences)}.", hint)
     for name, expected in want.items():
         expect_tensor(got[name], expected, f"{what} `{name}`", hint=hint, **tol)
 
 
-def expect_float(got: Any, want: float, what: str, *, rtol: float = 1e-5, atol: float = 1e-6, hint: str | None = None) -> None:
+def expect_float(
+    got: Any, want: float, what: str, *, rtol: float = 1e-5, atol: float = 1e-6, hint: str | None = None
+) -> None:
     """``got`` must be a Python float (an int is fine) close to ``want``."""
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         extra = " Return a Python number, e.g. with `.item()`." if isinstance(got, torch.Tensor) else ""
-        fail(f"{what} should be a Python float, but is {_kind(got)}.{extra}", hint)
+        fail(f"{what} should be a Python float, but is {describe(got)}.{extra}", hint)
     if math.isnan(got) and not math.isnan(want):
         fail(f"{what} is NaN, expected {_fmt(want)}.", hint)
     if not math.isclose(got, want, rel_tol=rtol, abs_tol=atol):
@@ -143,13 +133,39 @@ def expect_equal(got: Any, want: Any, what: str, *, hint: str | None = None) -> 
         fail(f"{what} is {_show(got)}, expected {_show(want)}.", hint)
 
 
+def expect_mode(
+    modes: Sequence[bool],
+    training: bool,
+    message: str,
+    hint: str | None = None,
+    *,
+    never: str = "The model never ran a forward pass.",
+) -> None:
+    """Every forward pass ran in training mode (``training=True``) or in evaluation mode (``False``).
+
+    ``modes`` is what a :class:`~torchgrade.kit.probes.ForwardProbe` recorded,
+    ``probe.field("training")``. No forward pass at all fails with ``never``; one in the
+    other mode with ``message`` (what happened, in the learner's terms) and ``hint``.
+    """
+    if not modes:
+        fail(never)
+    if any(bool(mode) != training for mode in modes):
+        fail(message, hint)
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and bool((a == b).all())
+        return (
+            isinstance(a, torch.Tensor)
+            and isinstance(b, torch.Tensor)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and bool((a == b).all())
+        )
     if type(a) is not type(b):
         return False
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
     return a == b
@@ -157,6 +173,6 @@ def _same(a: Any, b: Any) -> bool:
 
 def _show(value: Any) -> str:
     if isinstance(value, (Foreign, torch.Tensor)) or value is None:
-        return _kind(value)
+        return describe(value)
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."

@@ -7,22 +7,33 @@ scenario returns for the grader to judge.
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 from torch import nn
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 
-def snapshot(module: nn.Module) -> dict[str, torch.Tensor]:
-    """A detached copy of every parameter and buffer, by name."""
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-
 def grad_norm(parameters) -> float:
     """The total L2 norm of the gradients that exist, as ``clip_grad_norm_`` measures it."""
     grads = [p.grad.detach().flatten() for p in parameters if p.grad is not None]
     return float(torch.cat(grads).norm()) if grads else 0.0
+
+
+def attempt(fn: Callable, *args: Any) -> dict:
+    """Call learner code and record how it ended, for a check that judges errors too.
+
+    ``{"returned": value, "raised": None}``, or ``{"raised": "ValueError", "fpe": is it a
+    FloatingPointError, "message": str(exc)}``. ``NotImplementedError`` is not recorded but
+    raised on, so that an unfinished function still reads "not implemented yet".
+    """
+    try:
+        return {"returned": fn(*args), "raised": None}
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # learner code may raise anything: the check explains it
+        return {"raised": type(exc).__name__, "fpe": isinstance(exc, FloatingPointError), "message": str(exc)}
 
 
 class ForwardProbe:
@@ -34,12 +45,14 @@ class ForwardProbe:
 
     def _hook(self, module: nn.Module, args: tuple) -> None:
         x = args[0] if args else None
-        self.calls.append({
-            "training": module.training,
-            "grad_enabled": torch.is_grad_enabled(),
-            "batch": int(x.shape[0]) if isinstance(x, torch.Tensor) and x.dim() else 0,
-            "device": str(x.device) if isinstance(x, torch.Tensor) else "",
-        })
+        self.calls.append(
+            {
+                "training": module.training,
+                "grad_enabled": torch.is_grad_enabled(),
+                "batch": int(x.shape[0]) if isinstance(x, torch.Tensor) and x.dim() else 0,
+                "device": str(x.device) if isinstance(x, torch.Tensor) else "",
+            }
+        )
 
     def field(self, name: str) -> list:
         return [c[name] for c in self.calls]
@@ -53,16 +66,18 @@ class StepProbe:
 
     def _hook(self, optimizer: torch.optim.Optimizer, args: tuple, kwargs: dict) -> None:
         group = optimizer.param_groups[0]
-        self.steps.append({
-            "optimizer": type(optimizer).__name__,
-            "lr": float(group["lr"]),
-            "weight_decay": float(group.get("weight_decay", 0.0)),
-            "grad_norm": grad_norm(p for g in optimizer.param_groups for p in g["params"]),
-            "n_params": sum(len(g["params"]) for g in optimizer.param_groups),
-        })
+        self.steps.append(
+            {
+                "optimizer": type(optimizer).__name__,
+                "lr": float(group["lr"]),
+                "weight_decay": float(group.get("weight_decay", 0.0)),
+                "grad_norm": grad_norm(p for g in optimizer.param_groups for p in g["params"]),
+                "n_params": sum(len(g["params"]) for g in optimizer.param_groups),
+            }
+        )
 
     @contextlib.contextmanager
-    def watching(self) -> Iterator["StepProbe"]:
+    def watching(self) -> Iterator[StepProbe]:
         handle = register_optimizer_step_pre_hook(self._hook)
         try:
             yield self
@@ -90,7 +105,7 @@ class OpTrace(contextlib.AbstractContextManager):
 
         self._mode = _Mode()
 
-    def __enter__(self) -> "OpTrace":
+    def __enter__(self) -> OpTrace:
         self._mode.__enter__()
         return self
 

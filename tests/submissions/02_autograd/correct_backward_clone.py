@@ -6,7 +6,7 @@ import torch
 
 def cubic_and_grad(x):
     t = torch.tensor(float(x), requires_grad=True)
-    y = t ** 3 + 2 * t ** 2
+    y = t**3 + 2 * t**2
     y.backward()
     return float(y), float(t.grad)
 

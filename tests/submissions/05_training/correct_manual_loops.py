@@ -44,7 +44,7 @@ def fit(model, train_loader, val_loader, epochs, lr=1e-3, device="cpu"):
     opt = torch.optim.AdamW(params=model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
     accs = []
-    for epoch in range(epochs):
+    for _ in range(epochs):
         model.train()
         for x, y in train_loader:
             x, y = x.to(device), y.to(device)
