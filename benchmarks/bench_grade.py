@@ -37,7 +37,9 @@ def main() -> None:
     commands = {"floor (import torch + optimizer)": FLOOR}
     for ex in args.exercises:
         commands[f"grade reference/{ex}"] = grade + [f"reference/{ex}"]
-    commands["grade reference/* (all exercises)"] = grade + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "reference").iterdir() if p.is_dir())
+    commands["grade reference/* (all exercises)"] = grade + sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "reference").iterdir() if p.is_dir()
+    )
     for cmd in commands.values():  # warm the file cache
         timed(cmd)
     times: dict[str, list[float]] = {name: [] for name in commands}

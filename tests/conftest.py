@@ -8,10 +8,7 @@ import pytest
 import torch
 
 from torchgrade import course
-
-from torchgrade.engine import sandbox
-
-from torchgrade.engine import session
+from torchgrade.engine import sandbox, session
 from torchgrade.results import CheckResult, ExerciseResult
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,18 +7,20 @@ import json
 import pytest
 import torch
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from torchgrade.cli import main
 
 CHECK_KEYS = {"id", "name", "status", "score", "max_score", "message", "duration_s"}
 
 
 def grade(*args: str):
-    """Run `grade ARGS` in-process from the course root."""
+    """Run `grade ARGS` in-process from the course root, on the CPU unless ARGS name a device
+    (the figures asserted here are the CPU ones: CUDA-only checks add points on a GPU)."""
+    args = list(args) if "--device" in args else [*args, "--device", "cpu"]
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(ROOT)
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+        return CliRunner().invoke(main, args, catch_exceptions=False)
 
 
 def timeless(report: dict) -> dict:
@@ -58,12 +60,16 @@ def test_min_score_sets_the_bar():
     assert grade("exercises/05_training", "--min-score", "0").exit_code == 0
 
 
-@pytest.mark.parametrize("args, words", [
-    (["no/such/05_training"], "no such file or folder"),
-    (["pyproject.toml"], "not an exercise folder"),
-    ([], "nothing to grade"),
-    (["reference/05_training", "--device", "tpu"], "expected auto, cpu, cuda or cuda:N"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["no/such/05_training"], "no such file or folder"),
+        (["pyproject.toml"], "not an exercise folder"),
+        ([], "nothing to grade"),
+        (["reference/05_training", "--device", "tpu"], "expected auto, cpu, cuda or cuda:N"),
+        (["reference/05_training", "--json", "-", "--html", "-"], "only one report can go to standard output"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(args, words):
     result = grade(*args)
     assert result.exit_code == 2

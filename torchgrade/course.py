@@ -97,7 +97,9 @@ def resolve(path: str, root: Path | None) -> Target:
     folder = folder.resolve()
     root = root or find_root(folder, Path.cwd())
     if root is None:
-        raise UsageError(f"{path}: no course found (a folder with pyproject.toml and graders/) above it or the current folder")
+        raise UsageError(
+            f"{path}: no course found (a folder with pyproject.toml and graders/) above it or the current folder"
+        )
     if not EXERCISE_ID.match(folder.name):
         raise UsageError(f"{path}: not an exercise folder (expected a folder named like 05_training)")
     exercise = load_exercise(root, folder.name)

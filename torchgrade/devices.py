@@ -34,7 +34,9 @@ def resolve(spec: str) -> str:
     index = int(match.group(1) or 0)
     count = cuda_count()
     if count == 0:
-        raise UsageError(f"--device {spec}: CUDA is not available on this machine (torch {torch.__version__}); use --device cpu")
+        raise UsageError(
+            f"--device {spec}: CUDA is not available on this machine (torch {torch.__version__}); use --device cpu"
+        )
     if index >= count:
         raise UsageError(f"--device {spec}: this machine has {count} CUDA device(s)")
     return f"cuda:{index}"

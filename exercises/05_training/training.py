@@ -34,7 +34,9 @@ def evaluate(model, loader: DataLoader, device="cpu") -> float:
     raise NotImplementedError("TODO: accuracy over the loader")
 
 
-def fit(model, train_loader: DataLoader, val_loader: DataLoader, epochs: int, lr: float = 1e-3, device="cpu") -> list[float]:
+def fit(
+    model, train_loader: DataLoader, val_loader: DataLoader, epochs: int, lr: float = 1e-3, device="cpu"
+) -> list[float]:
     """Train for ``epochs`` epochs and return the validation accuracy after each one.
 
     Use ``torch.optim.AdamW(model.parameters(), lr=lr)``, ``nn.CrossEntropyLoss()``,

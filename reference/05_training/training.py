@@ -37,7 +37,9 @@ def evaluate(model, loader: DataLoader, device="cpu") -> float:
     return correct / total
 
 
-def fit(model, train_loader: DataLoader, val_loader: DataLoader, epochs: int, lr: float = 1e-3, device="cpu") -> list[float]:
+def fit(
+    model, train_loader: DataLoader, val_loader: DataLoader, epochs: int, lr: float = 1e-3, device="cpu"
+) -> list[float]:
     """Train for ``epochs`` epochs with AdamW and a cosine schedule; returns validation accuracies."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)

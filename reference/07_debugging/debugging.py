@@ -27,11 +27,7 @@ def nonfinite_grads(model: nn.Module) -> list[str]:
 
     Parameters whose .grad is None are skipped.
     """
-    return [
-        name
-        for name, p in model.named_parameters()
-        if p.grad is not None and not torch.isfinite(p.grad).all()
-    ]
+    return [name for name, p in model.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]
 
 
 def op_counts(model: nn.Module, x: Tensor) -> dict[str, int]:

@@ -33,26 +33,41 @@ TIMEOUT_S = 480  # per grade call (the whole course on a GPU takes about a minut
 
 # (label, exercise, text in the reference, what replaces it, checks that must fail)
 WRONG_VERSIONS = [
-    ("06: make_scaler without enabled= (an enabled scaler on the CPU too)", "06_amp",
-     '    return torch.amp.GradScaler(device_type, enabled=(device_type == "cuda"))',
-     "    return torch.amp.GradScaler(device_type)",
-     {"make_scaler_cpu"}),
-    ("06: make_scaler always disabled", "06_amp",
-     '    return torch.amp.GradScaler(device_type, enabled=(device_type == "cuda"))',
-     "    return torch.amp.GradScaler(device_type, enabled=False)",
-     {"make_scaler_cuda", "make_scaler_enabled_on_gpu", "amp_step_on_gpu"}),
-    ("06: autocast dtype bfloat16 on CUDA", "06_amp",
-     '    return torch.float16 if device_type == "cuda" else torch.bfloat16',
-     "    return torch.bfloat16",
-     {"autocast_dtype_cuda", "amp_step_forward_autocast", "amp_step_on_gpu"}),
-    ("04: pin_memory never set", "04_data",
-     '    pin_memory = torch.device(device).type == "cuda"',
-     "    pin_memory = False",
-     {"loader_pins_for_cuda", "loader_pinned_batches"}),
-    ("05: batch left on the CPU", "05_training",
-     "    inputs, targets = (t.to(device) for t in batch)",
-     "    inputs, targets = batch",
-     {"train_step_moves_batch"}),
+    (
+        "06: make_scaler without enabled= (an enabled scaler on the CPU too)",
+        "06_amp",
+        '    return torch.amp.GradScaler(device_type, enabled=(device_type == "cuda"))',
+        "    return torch.amp.GradScaler(device_type)",
+        {"make_scaler_cpu"},
+    ),
+    (
+        "06: make_scaler always disabled",
+        "06_amp",
+        '    return torch.amp.GradScaler(device_type, enabled=(device_type == "cuda"))',
+        "    return torch.amp.GradScaler(device_type, enabled=False)",
+        {"make_scaler_cuda", "make_scaler_enabled_on_gpu", "amp_step_on_gpu"},
+    ),
+    (
+        "06: autocast dtype bfloat16 on CUDA",
+        "06_amp",
+        '    return torch.float16 if device_type == "cuda" else torch.bfloat16',
+        "    return torch.bfloat16",
+        {"autocast_dtype_cuda", "amp_step_forward_autocast", "amp_step_on_gpu"},
+    ),
+    (
+        "04: pin_memory never set",
+        "04_data",
+        '    pin_memory = torch.device(device).type == "cuda"',
+        "    pin_memory = False",
+        {"loader_pins_for_cuda", "loader_pinned_batches"},
+    ),
+    (
+        "05: batch left on the CPU",
+        "05_training",
+        "    inputs, targets = (t.to(device) for t in batch)",
+        "    inputs, targets = batch",
+        {"train_step_moves_batch"},
+    ),
 ]
 
 surprises: list[str] = []
@@ -68,10 +83,15 @@ def require_cuda() -> None:
     try:
         import torch
     except ImportError:
-        sys.exit("run_course_on_cuda: torch is not importable by this Python; run it with the course's virtual environment.")
+        sys.exit(
+            "run_course_on_cuda: torch is not importable by this Python; run it with the course's virtual environment."
+        )
     if not torch.cuda.is_available():
-        print(f"run_course_on_cuda: CUDA is not available on this machine (torch {torch.__version__}). "
-              "This script checks the course on a GPU; run it on a machine with a CUDA GPU.", file=sys.stderr)
+        print(
+            f"run_course_on_cuda: CUDA is not available on this machine (torch {torch.__version__}). "
+            "This script checks the course on a GPU; run it on a machine with a CUDA GPU.",
+            file=sys.stderr,
+        )
         sys.exit(2)
     print(f"torch {torch.__version__}, {torch.cuda.device_count()} CUDA device(s)")
 
@@ -87,8 +107,14 @@ def cuda_only_checks(exercise_id: str) -> set[str]:
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 for deco in node.decorator_list:
-                    if isinstance(deco, ast.Call) and getattr(deco.func, "id", getattr(deco.func, "attr", "")) == "check":
-                        if any(k.arg == "cuda" and isinstance(k.value, ast.Constant) and k.value.value is True for k in deco.keywords):
+                    if (
+                        isinstance(deco, ast.Call)
+                        and getattr(deco.func, "id", getattr(deco.func, "attr", "")) == "check"
+                    ):
+                        if any(
+                            k.arg == "cuda" and isinstance(k.value, ast.Constant) and k.value.value is True
+                            for k in deco.keywords
+                        ):
                             found.add(node.name.removeprefix("test_"))
     return found
 
@@ -97,8 +123,13 @@ def grade(paths: list[str]) -> dict | None:
     """Run `grade PATHS --device cuda --json -`; the report, or None (a surprise) if it did not come back."""
     start = time.perf_counter()
     try:
-        proc = subprocess.run([*GRADE, *paths, "--device", "cuda", "--json", "-"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=TIMEOUT_S)
+        proc = subprocess.run(
+            [*GRADE, *paths, "--device", "cuda", "--json", "-"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired:
         surprise(f"grade {' '.join(paths)} took more than {TIMEOUT_S} s")
         return None
@@ -172,7 +203,7 @@ def check_wrong_versions() -> None:
     if len(report["exercises"]) != len(cases):
         surprise(f"the report has {len(report['exercises'])} exercises for {len(cases)} wrong versions")
         return
-    for (label, eid, must_fail), ex in zip(cases, report["exercises"]):
+    for (label, _, must_fail), ex in zip(cases, report["exercises"], strict=True):
         print(f"\n  -- {label}: {ex['score']}/{ex['max_score']}")
         if ex.get("error"):
             surprise(f"{label}: {ex['error']}")
@@ -198,8 +229,10 @@ def main() -> int:
         for s in surprises:
             print(f"  - {s}")
         return 1
-    print("Everything as expected: every reference gets full marks on the GPU with its CUDA-only checks run, "
-          "and every wrong version fails the checks that concern it.")
+    print(
+        "Everything as expected: every reference gets full marks on the GPU with its CUDA-only checks run, "
+        "and every wrong version fails the checks that concern it."
+    )
     return 0
 
 

@@ -19,7 +19,7 @@ class Source:
     text: str
 
     @classmethod
-    def read(cls, path: Path) -> "Source":
+    def read(cls, path: Path) -> Source:
         return cls(str(path), path.read_text(encoding="utf-8", errors="replace"))
 
     @property
@@ -52,6 +52,10 @@ def load(source: Source) -> types.ModuleType:
         detail = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(type(exc), exc))
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-        hint = " (your module may import only torch, numpy, math and the standard library)" if isinstance(exc, ImportError) else ""
+        hint = (
+            " (your module may import only torch, numpy, math and the standard library)"
+            if isinstance(exc, ImportError)
+            else ""
+        )
         raise LoadError(f"{source.name} could not be imported: {what}{hint}", detail) from None
     return module

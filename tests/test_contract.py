@@ -1,0 +1,226 @@
+"""Promises of the CLI and JSON contract that the real course cannot exercise on its own.
+
+Most tests here grade a tiny course built in a temporary folder, whose checks are written
+to end in a chosen way: every check skipped, fractional points across exercises, a bug in
+a check (a grader fault), a grader file that does not import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, mutate
+
+from torchgrade.cli import main
+
+MODULE = "def answer():\n    return 42\n"
+
+
+def make_course(root: Path, exercises: dict[str, str]) -> Path:
+    """A course at ``root`` with one exercise per ``{id: checks source}``; module ``answer.py``."""
+    (root / "pyproject.toml").write_text("[project]\nname = 'tiny-course'\n")
+    for exercise_id, checks in exercises.items():
+        graders = root / "graders" / exercise_id
+        graders.mkdir(parents=True)
+        (graders / "exercise.toml").write_text(f'title = "{exercise_id}"\nmodule = "answer.py"\n')
+        (graders / f"test_{exercise_id[3:]}.py").write_text(textwrap.dedent(checks))
+        for side in ("reference", "exercises"):
+            (root / side / exercise_id).mkdir(parents=True)
+            (root / side / exercise_id / "answer.py").write_text(MODULE)
+    return root
+
+
+def answered(points: float, name: str = "answer") -> str:
+    return f"""
+        from torchgrade.kit import check, expect_equal
+
+        def answer(m, device):
+            return m.answer()
+
+        @check({points}, "{name}: returns 42")
+        def test_{name}(run):
+            got, want = run(answer)
+            expect_equal(got, want, "answer()")
+        """
+
+
+def grade_in(folder: Path, *args: str):
+    """``grade ARGS`` in-process with ``folder`` as the current folder; (exit code, JSON report)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        result = CliRunner().invoke(main, [*args, "--device", "cpu", "--json", "-"], catch_exceptions=False)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def timeless(report: dict) -> dict:
+    report = json.loads(json.dumps(report))
+    report.pop("duration_s")
+    for ex in report["exercises"]:
+        for c in ex["checks"]:
+            c.pop("duration_s")
+    return report
+
+
+def test_a_run_where_every_check_is_skipped_verified_nothing_and_exits_1(tmp_path):
+    course = make_course(
+        tmp_path,
+        {
+            "01_gpu": """
+        from torchgrade.kit import check
+
+        @check(5, "runs on the GPU", cuda=True)
+        def test_on_gpu(run):
+            pass
+        """
+        },
+    )
+    code, report = grade_in(course, "exercises/01_gpu", "--min-score", "0")
+    assert code == 1
+    assert report["max_score"] == 0 and report["score"] == 0
+    (c,) = report["exercises"][0]["checks"]
+    assert c["status"] == "skipped" and c["max_score"] == 0 and "needs CUDA" in c["message"]
+
+
+def test_fractional_points_sum_exactly_across_exercises(tmp_path):
+    course = make_course(tmp_path, {"01_a": answered(0.1), "02_b": answered(0.2)})
+    code, report = grade_in(course, "--all")
+    assert code == 0
+    assert [e["score"] for e in report["exercises"]] == [0.1, 0.2]
+    assert report["score"] == report["max_score"] == 0.3  # not 0.30000000000000004
+
+
+def test_a_bug_in_a_check_is_a_grader_error_end_to_end(tmp_path):
+    course = make_course(
+        tmp_path,
+        {
+            "01_buggy": """
+            from torchgrade.kit import check
+
+            def answer(m, device):
+                return m.answer()
+
+            @check(3, "a check with a bug")
+            def test_buggy(run):
+                got, want = run(answer)
+                1 / 0
+            """,
+            "02_broken": "import no_such_module_anywhere\n",
+        },
+    )
+    code, report = grade_in(course, "--all")
+    buggy, broken = report["exercises"]
+    (c,) = buggy["checks"]
+    assert c["status"] == "error" and c["score"] == 0 and c["max_score"] == 3
+    assert c["message"].startswith("grader error: ZeroDivisionError")
+    assert buggy["status"] == "failed" and buggy["error"] is None
+    assert broken["status"] == "error" and broken["checks"] == []
+    assert "grader error: the checks of this exercise could not be collected" in broken["error"]
+    assert "no_such_module_anywhere" in broken["error"]
+    assert code == 1
+
+
+def test_the_course_is_found_from_path_when_the_current_folder_is_outside_it(tmp_path):
+    code, report = grade_in(tmp_path, str(ROOT / "reference" / "05_training"))
+    assert code == 0 and report["score"] == report["max_score"] == 100
+
+
+def test_a_failing_submission_graded_twice_gives_identical_json(tmp_path):
+    folder = tmp_path / "05_training"
+    folder.mkdir()
+    (folder / "training.py").write_text(mutate("05_training", "    optimizer.zero_grad()", "    pass"))
+    first = grade_in(ROOT, str(folder), "--min-score", "0")
+    second = grade_in(ROOT, str(folder), "--min-score", "0")
+    assert first[1]["score"] < 100
+    assert timeless(first[1]) == timeless(second[1])
+
+
+def test_grade_leaves_no_file_behind(tmp_path):
+    """Neither in the current folder nor in the course, even where Python writes bytecode.
+
+    (Python may cache the engine's own bytecode, ``torchgrade/__pycache__`` in an editable
+    install, as it does for any installed tool; a regular install has it precompiled.)"""
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def files() -> set[str]:
+        skip = {".git", ".venv", ".ruff_cache", "torchgrade.egg-info", "torchgrade"}
+        found = set()
+        for folder, dirs, names in os.walk(ROOT):
+            dirs[:] = [d for d in dirs if d not in skip]
+            found |= {os.path.join(folder, n) for n in names}
+        return found
+
+    before = files()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    grade = shutil.which("grade", path=os.path.dirname(sys.executable)) or "grade"
+    proc = subprocess.run(
+        [grade, str(ROOT / "reference" / "01_tensors"), "--device", "cpu"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert list(work.iterdir()) == []
+    assert files() - before == set()
+
+
+def test_check_selection_matches_whole_ids(grade_text):
+    """`first_sample` is a prefix of `first_sample_view`: selecting it must not select both."""
+    result = grade_text("01_tensors", (ROOT / "reference/01_tensors/tensors.py").read_text(), "first_sample")
+    assert [c.id for c in result.checks] == ["first_sample"]
+
+
+REQUIRES = """
+    from torchgrade.kit import check, expect_equal
+
+    def answer(m, device):
+        return m.answer()
+
+    @check(2, "answer: returns 42")
+    def test_value(run):
+        got, want = run(answer)
+        expect_equal(got, want, "answer()")
+
+    @check(1, "answer: returns an int", requires=("value",))
+    def test_type(run):
+        got, want = run(answer)
+        expect_equal(type(got).__name__, "int", "The type of answer()")
+
+    @check(1, "a check that names a later one", requires=("later",))
+    def test_misordered(run):
+        pass
+
+    @check(1, "later")
+    def test_later(run):
+        pass
+    """
+
+
+@pytest.mark.parametrize(
+    "module, scores",
+    [
+        (MODULE, {"value": 2, "type": 1}),
+        ("def answer():\n    return 41\n", {"value": 0, "type": 0}),
+    ],
+)
+def test_a_check_that_requires_another_is_judged_only_once_that_passes(tmp_path, module, scores):
+    course = make_course(tmp_path, {"01_req": REQUIRES})
+    (course / "exercises" / "01_req" / "answer.py").write_text(module)
+    _, report = grade_in(course, "exercises/01_req", "--min-score", "0")
+    checks = {c["id"]: c for c in report["exercises"][0]["checks"]}
+    assert {k: checks[k]["score"] for k in scores} == scores
+    if not scores["value"]:
+        assert checks["type"]["message"] == (
+            "Not judged yet: this check is judged once “answer: returns 42” passes. Fix that first."
+        )
+    assert checks["misordered"]["status"] == "error" and "has not run before it" in checks["misordered"]["message"]
