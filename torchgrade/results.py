@@ -152,6 +152,7 @@ class Report:
     device: str
     torch_version: str
     duration_s: float = 0.0
+    sandbox: tuple[str, ...] = ()  # the confinement layers learner code ran under (engine.confine)
 
     @property
     def checks(self) -> list[CheckResult]:
@@ -180,6 +181,7 @@ class Report:
             "max_score": self.max_score,
             "device": self.device,
             "torch_version": self.torch_version,
+            "sandbox": list(self.sandbox),
             "duration_s": round(self.duration_s, 3),
             "exercises": [e.to_dict() for e in self.exercises],
         }

@@ -27,32 +27,10 @@ import pytest
 
 from torchgrade import devices
 from torchgrade.course import Exercise, find_root, load_exercise
-from torchgrade.engine import events, loader, sandbox
+from torchgrade.engine import events, guard, loader, sandbox
+from torchgrade.kit.checks import MARK
 from torchgrade.kit.compare import CheckFailed
 from torchgrade.results import CheckResult, Fault, Status
-
-MARK = "torchgrade"
-
-
-def check(
-    points: float,
-    name: str,
-    *,
-    timeout_s: float | None = None,
-    memory_mb: int | None = None,
-    cuda: bool = False,
-    requires: tuple[str, ...] = (),
-):
-    """Declare a test as a check worth ``points``; ``name`` is what the learner reads.
-
-    ``cuda=True``: the check only means something on a CUDA device; elsewhere it is
-    skipped and counts for nothing. ``requires``: ids of earlier checks (in the same
-    file) that must pass before this one is judged; until they do, it fails with 0 points
-    and says which check to fix first.
-    """
-    return pytest.mark.torchgrade(
-        points=points, name=name, timeout_s=timeout_s, memory_mb=memory_mb, cuda=cuda, requires=tuple(requires)
-    )
 
 
 class GraderError(Exception):
@@ -74,6 +52,11 @@ class ExerciseState:
     cache: dict[tuple, tuple[sandbox.Outcome, float]] = field(default_factory=dict)  # key -> (outcome, time limit)
     results: dict[str, CheckResult] = field(default_factory=dict)  # check id -> result, as checks end
 
+    @property
+    def private(self) -> tuple[str, ...]:
+        """What learner code must not read: the course (reference, checks, other submissions)."""
+        return (str(self.exercise.root),)
+
     def limits(self, marker: pytest.Mark | None) -> sandbox.Limits:
         kw = marker.kwargs if marker else {}
         timeout = (kw.get("timeout_s") or self.exercise.timeout_s) * self.timeout_factor
@@ -87,7 +70,16 @@ class ExerciseState:
         timed_out = cached is not None and cached[0].failure is not None and cached[0].failure.kind == "timeout"
         if cached is None or (timed_out and cached[1] < limits.timeout_s):
             # first run, or a check that allows more time than the one that timed out
-            outcome = sandbox.run(_invoke, source, scenario, self.device, args, limits=limits, learner_file=source.path)
+            outcome = sandbox.run(
+                _invoke,
+                source,
+                scenario,
+                self.device,
+                args,
+                limits=limits,
+                learner_file=source.path,
+                private=self.private,
+            )
             self.cache[key] = (outcome, limits.timeout_s)
         return self.cache[key][0]
 
@@ -95,7 +87,9 @@ class ExerciseState:
         """Import the learner's module once, alone, so an import-time fault is reported once."""
         if not self.loaded:
             self.loaded = True
-            out = sandbox.run(loader.load, self.learner, limits=limits, learner_file=self.learner.path)
+            out = sandbox.run(
+                loader.load, self.learner, limits=limits, learner_file=self.learner.path, private=self.private
+            )
             if not out.ok:
                 f = out.failure
                 self.load_failure = (
@@ -106,10 +100,20 @@ class ExerciseState:
 
 
 def _invoke(source: loader.Source, scenario: Callable, device: str, args: tuple) -> Any:
-    """Runs in the sandbox child: load the module from its source text, run the scenario."""
+    """Runs in the sandbox child: load the module from its source text, run the scenario.
+
+    Torch's defaults and the seeds are pinned again once the module is loaded, and anything
+    the learner's code replaced that scenarios rely on fails the check (guard.Tampered).
+    """
     devices.prepare_child(device)
+    watch = guard.Watch(scenario)
     module = loader.load(source)
-    return scenario(module, device, *args)
+    guard.pin_defaults(device, sandbox.SEED)
+    value = scenario(module, device, *args)
+    replaced = watch.replaced()
+    if replaced:
+        raise guard.Tampered(replaced)
+    return value
 
 
 class Runner:
@@ -118,6 +122,11 @@ class Runner:
     def __init__(self, state: ExerciseState, limits: sandbox.Limits, result: CheckResult):
         self.state, self.limits, self.result = state, limits, result
         self.device = state.device
+
+    @property
+    def learner_source(self) -> str:
+        """The learner's module as text, read before any learner code ran (for source probes)."""
+        return self.state.learner.text
 
     def __call__(self, scenario: Callable, *args: Any) -> tuple[Any, Any]:
         want = self.reference(scenario, *args)  # a failing reference is the grader's fault: report that first

@@ -30,30 +30,46 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
-from torchgrade.engine import wire
+from torchgrade.engine import confine, guard, wire
 from torchgrade.engine.loader import LoadError
 
 _PR_SET_CHILD_SUBREAPER = 36
 # PyTorch errors whose cause is a concept worth naming, wherever they are raised
 _KNOWN_ERRORS = [
-    ("modified by an inplace operation",
-     "An in-place operation (ReLU(inplace=True), x += ..., a method ending in _) overwrote a tensor that backward() still needed: compute a new tensor instead."),
-    ("Expected all tensors to be on the same device",
-     "A tensor and the model (or two tensors) are on different devices: move them with .to(device)."),
-    ("expected scalar type", "Two tensors of different dtypes met: convert one with .to(dtype) (class labels are int64, features float32)."),
-    ("must have the same dtype", "Two tensors of different dtypes met: convert one with .to(dtype) (class labels are int64, features float32)."),
+    (
+        "modified by an inplace operation",
+        "An in-place operation (ReLU(inplace=True), x += ..., a method ending in _) overwrote a tensor that backward() still needed: compute a new tensor instead.",
+    ),
+    (
+        "Expected all tensors to be on the same device",
+        "A tensor and the model (or two tensors) are on different devices: move them with .to(device).",
+    ),
+    (
+        "expected scalar type",
+        "Two tensors of different dtypes met: convert one with .to(dtype) (class labels are int64, features float32).",
+    ),
+    (
+        "must have the same dtype",
+        "Two tensors of different dtypes met: convert one with .to(dtype) (class labels are int64, features float32).",
+    ),
 ]
 # TypeErrors that mean a learner function's signature does not fit the exercise's call
-_BAD_CALL = re.compile(r"\(\) (got an unexpected keyword argument|missing \d+ required|takes \d+ positional|takes from \d+ to \d+ positional|got multiple values)")
+_BAD_CALL = re.compile(
+    r"\(\) (got an unexpected keyword argument|missing \d+ required|takes \d+ positional|takes from \d+ to \d+ positional|got multiple values)"
+)
 try:
     _NOBODY = pwd.getpwnam("nobody").pw_uid
 except KeyError:
     _NOBODY = 65534
+
+
+SEED = 0  # every seed a sandbox child starts from (torch, random, numpy)
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,7 @@ class Limits:
 class Failure:
     """Why a child produced no result, in words meant for the learner."""
 
-    kind: str  # load | not_attempted | missing | exception | timeout | memory | crash
+    kind: str  # load | not_attempted | missing | exception | tampered | timeout | memory | crash
     message: str
     traceback: str = ""
 
@@ -93,6 +109,13 @@ def warm_up() -> None:
     model(torch.ones(1, 2)).sum().backward()
     opt.step()
     gc.freeze()  # children inherit the heap; stop their collectors from walking it
+
+
+@functools.cache
+def layers() -> tuple[str, ...]:
+    """The confinement layers a sandbox child gets on this machine (asked once, of a real child)."""
+    out = run(lambda: list(confine.APPLIED), limits=Limits(timeout_s=30))
+    return tuple(out.value) if out.ok else ()
 
 
 @functools.cache
@@ -168,8 +191,9 @@ def seed_everything(seed: int) -> None:
         pass
 
 
-def _prepare_child(limits: Limits, out_fd: int, workdir: str, seed: int) -> None:
-    os.setpgid(0, 0)
+def _prepare_child(
+    limits: Limits, out_fd: int, workdir: str, seed: int, learner_file: str | None, private: tuple[str, ...]
+) -> None:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
@@ -187,12 +211,8 @@ def _prepare_child(limits: Limits, out_fd: int, workdir: str, seed: int) -> None
         pass
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
     os.chdir(workdir)
-    os.environ["HOME"] = workdir
-    if _drop_to_nobody():  # never run learner code as root: it could rewrite the course or kill the grader
-        resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
-        os.setgroups([])
-        os.setgid(_NOBODY)
-        os.setuid(_NOBODY)
+    os.environ["HOME"] = os.environ["TMPDIR"] = tempfile.tempdir = workdir
+    confine.apply(workdir, learner_file, private, nobody=_NOBODY if _drop_to_nobody() else None)
     torch.set_num_threads(1)
     seed_everything(seed)
 
@@ -212,29 +232,62 @@ def _child_main(fn: Callable[..., Any], args: tuple, result_path: str, learner_f
 def _describe(exc: BaseException, learner_file: str | None) -> dict[str, str]:
     if isinstance(exc, LoadError):
         return {"kind": "load", "message": str(exc), "traceback": exc.details}
+    if isinstance(exc, guard.Tampered):
+        shown = ", ".join(f"`{name}`" for name in exc.replaced[:3]) + (" and more" if len(exc.replaced) > 3 else "")
+        return {
+            "kind": "tampered",
+            "message": f"Your code replaced {shown}, which the grader relies on, so nothing it computed can be "
+            "trusted: leave PyTorch's functions, Python's builtins and the grader's code as they are.",
+            "traceback": "",
+        }
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [fr for fr in frames if learner_file and fr.filename == learner_file]
     tb = "".join(traceback.format_list(mine)) + "".join(traceback.format_exception_only(type(exc), exc))
     where = f"`{mine[-1].name}`" if mine else "your code"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if isinstance(exc, NotImplementedError) and mine:
-        return {"kind": "not_attempted", "message": f"{where} is not implemented yet (it still raises NotImplementedError).", "traceback": ""}
-    if isinstance(exc, AttributeError) and not mine and getattr(exc, "name", None) and _is_learner_module(getattr(exc, "obj", None), learner_file):
-        return {"kind": "missing", "message": f"`{exc.name}` is missing from your module: define it with the name and signature the exercise asks for.", "traceback": ""}
+        return {
+            "kind": "not_attempted",
+            "message": f"{where} is not implemented yet (it still raises NotImplementedError).",
+            "traceback": "",
+        }
+    if (
+        isinstance(exc, AttributeError)
+        and not mine
+        and getattr(exc, "name", None)
+        and _is_learner_module(getattr(exc, "obj", None), learner_file)
+    ):
+        return {
+            "kind": "missing",
+            "message": f"`{exc.name}` is missing from your module: define it with the name and signature the exercise asks for.",
+            "traceback": "",
+        }
     if isinstance(exc, MemoryError) or "can't allocate memory" in text or "DefaultCPUAllocator" in text:
         return {"kind": "memory", "message": f"{where} ran out of memory.", "traceback": tb}
     if isinstance(exc, RecursionError):
         return {"kind": "exception", "message": f"{where} recursed without end (RecursionError).", "traceback": tb}
     name = type(exc).__name__
     if isinstance(exc, (SystemExit, KeyboardInterrupt)):
-        return {"kind": "exception", "message": f"{where} raised {name} (code must return a result, not exit).", "traceback": tb}
+        return {
+            "kind": "exception",
+            "message": f"{where} raised {name} (code must return a result, not exit).",
+            "traceback": tb,
+        }
     if not mine and isinstance(exc, TypeError) and _BAD_CALL.search(text):
-        return {"kind": "exception", "message": f"your function cannot be called the way the exercise calls it ({text}): check its parameters against the signature the exercise gives.", "traceback": tb}
+        return {
+            "kind": "exception",
+            "message": f"your function cannot be called the way the exercise calls it ({text}): check its parameters against the signature the exercise gives.",
+            "traceback": tb,
+        }
     hint = next((h for pattern, h in _KNOWN_ERRORS if pattern in text), "")
     if not mine:
         detail = f"{name}: {text}" if text else name
         hint = hint or "Check the return type and shape the exercise asks for."
-        return {"kind": "exception", "message": f"your code's result could not be used ({detail}). {hint}", "traceback": tb}
+        return {
+            "kind": "exception",
+            "message": f"your code's result could not be used ({detail}). {hint}",
+            "traceback": tb,
+        }
     said = f"{where} raised {name}: {text}" if text else f"{where} raised {name}."
     return {"kind": "exception", "message": f"{said} {hint}" if hint else said, "traceback": tb}
 
@@ -243,8 +296,19 @@ def _is_learner_module(obj: Any, learner_file: str | None) -> bool:
     return learner_file is not None and getattr(obj, "__file__", None) == learner_file
 
 
-def run(fn: Callable[..., Any], *args: Any, limits: Limits, seed: int = 0, learner_file: str | None = None) -> Outcome:
-    """Run ``fn(*args)`` in a forked child and return its result as data."""
+def run(
+    fn: Callable[..., Any],
+    *args: Any,
+    limits: Limits,
+    seed: int = SEED,
+    learner_file: str | None = None,
+    private: tuple[str, ...] = (),
+) -> Outcome:
+    """Run ``fn(*args)`` in a forked child and return its result as data.
+
+    ``learner_file`` is readable in the child (for tracebacks); ``private`` folders (the
+    course) are not, even where an import path leads into them.
+    """
     with tempfile.TemporaryDirectory(prefix="torchgrade-") as tmp:
         result_path = os.path.join(tmp, "result.pt")
         workdir = os.path.join(tmp, "work")
@@ -258,21 +322,24 @@ def run(fn: Callable[..., Any], *args: Any, limits: Limits, seed: int = 0, learn
         if pid == 0:  # the child: never returns
             try:
                 os.close(out_r)
-                _prepare_child(limits, out_w, workdir, seed)
+                _prepare_child(limits, out_w, workdir, seed, learner_file, private)
                 _child_main(fn, args, result_path, learner_file)
             finally:
                 os._exit(0)
         os.close(out_w)
-        try:
-            os.setpgid(pid, pid)
-        except OSError:
-            pass
         output, status = _supervise(pid, out_r, start + limits.timeout_s, limits.output_bytes)
         duration = time.perf_counter() - start
         reap_strays()
         text = output.decode("utf-8", "replace")
         if status is None:
-            return Outcome(failure=Failure("timeout", f"timed out after {limits.timeout_s:g} s: is there an infinite loop, or far more work than the task needs?"), output=text, duration_s=duration)
+            return Outcome(
+                failure=Failure(
+                    "timeout",
+                    f"timed out after {limits.timeout_s:g} s: is there an infinite loop, or far more work than the task needs?",
+                ),
+                output=text,
+                duration_s=duration,
+            )
         return _read_result(result_path, status, text, duration, limits)
 
 
@@ -335,21 +402,40 @@ def _read_result(path: str, status: int, output: str, duration: float, limits: L
     except FileNotFoundError:
         return Outcome(failure=_death(status, limits), output=output, duration_s=duration)
     except Exception:  # noqa: BLE001 - anything unreadable is a forged or broken result
-        return Outcome(failure=Failure("crash", "your code's result could not be read back: it is not plain data (tensors, numbers, strings, lists, dicts)."), output=output, duration_s=duration)
+        return Outcome(
+            failure=Failure(
+                "crash",
+                "your code's result could not be read back: it is not plain data (tensors, numbers, strings, lists, dicts).",
+            ),
+            output=output,
+            duration_s=duration,
+        )
     if isinstance(payload, dict) and "ok" in payload and len(payload) == 1:
         return Outcome(value=wire.decode(payload["ok"]), output=output, duration_s=duration)
     error = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(error, dict) and all(isinstance(error.get(k), str) for k in ("kind", "message", "traceback")):
-        return Outcome(failure=Failure(error["kind"], error["message"], error["traceback"]), output=output, duration_s=duration)
-    return Outcome(failure=Failure("crash", "your code's result could not be read back."), output=output, duration_s=duration)
+        return Outcome(
+            failure=Failure(error["kind"], error["message"], error["traceback"]), output=output, duration_s=duration
+        )
+    return Outcome(
+        failure=Failure("crash", "your code's result could not be read back."), output=output, duration_s=duration
+    )
 
 
 def _death(status: int, limits: Limits) -> Failure:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGXFSZ:
-            return Failure("crash", f"your code wrote more than {limits.file_bytes // 2**20} MiB to a file and was stopped.")
+            return Failure(
+                "crash", f"your code wrote more than {limits.file_bytes // 2**20} MiB to a file and was stopped."
+            )
         name = signal_name(sig)
-        return Failure("crash", f"the process running your code was killed by {name} (a crash, or the memory limit of {limits.memory_mb} MiB).")
+        return Failure(
+            "crash",
+            f"the process running your code was killed by {name} (a crash, or the memory limit of {limits.memory_mb} MiB).",
+        )
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
-    return Failure("crash", f"your code ended the process (exit status {code}) before returning: do not call sys.exit() or os._exit().")
+    return Failure(
+        "crash",
+        f"your code ended the process (exit status {code}) before returning: do not call sys.exit() or os._exit().",
+    )

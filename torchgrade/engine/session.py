@@ -40,11 +40,17 @@ def cpus() -> int:
 
 def grade(targets: list[Target], options: Options) -> Report:
     start = time.perf_counter()
+    sys.dont_write_bytecode = True  # importing the course's checks must leave no __pycache__ in it
     sandbox.warm_up()
     runs = [_Run(t) for t in targets]
     _drive(runs, options)
-    return Report([r.result() for r in runs], device=options.device, torch_version=torch.__version__,
-                  duration_s=time.perf_counter() - start)
+    return Report(
+        [r.result() for r in runs],
+        device=options.device,
+        torch_version=torch.__version__,
+        duration_s=time.perf_counter() - start,
+        sandbox=sandbox.layers(),
+    )
 
 
 def grade_exercise(target: Target, options: Options) -> ExerciseResult:
@@ -133,8 +139,9 @@ class _Run:
 
     def result(self) -> ExerciseResult:
         ex = self.target.exercise
-        result = ExerciseResult(id=ex.id, title=ex.title, path=self.target.display_path, error=self.error,
-                                fault=self.fault)
+        result = ExerciseResult(
+            id=ex.id, title=ex.title, path=self.target.display_path, error=self.error, fault=self.fault
+        )
         for nodeid, check in (self.checks or {}).items():
             final = self.results.get(nodeid)
             if final is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from torchgrade.engine import confine
 from torchgrade.reports.common import ENV, render, summary_line
 from torchgrade.results import Report
 
@@ -23,5 +24,23 @@ def last_lines(text: object, n: int) -> str:
 ENV.filters.update(wrap=wrap, lastlines=last_lines)
 
 
+#: What learner code could do without each protection, for the terminal's warning.
+_UNPROTECTED = {
+    "files": "reading the reference and writing into the course",
+    "network": "using the network",
+    "signals": "signalling grade itself",
+}
+
+
 def terminal(report: Report, color: bool = False) -> str:
-    return render("terminal.txt.j2", report=report, counts=report.counts(), summary=summary_line(report), color=color)
+    missing = confine.missing(list(report.sandbox)) if report.sandbox else []
+    said = [_UNPROTECTED[m] for m in missing]
+    unprotected = " or ".join([", ".join(said[:-1]), said[-1]] if len(said) > 1 else said)
+    return render(
+        "terminal.txt.j2",
+        report=report,
+        counts=report.counts(),
+        summary=summary_line(report),
+        color=color,
+        unprotected=unprotected,
+    )

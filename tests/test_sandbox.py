@@ -1,0 +1,109 @@
+"""The sandbox holds, also when grading runs as root: learner code cannot read the reference,
+write into the course, reach the network or signal the grader.
+
+Every case grades a copy of the course, with ``train_step`` of the 05_training reference
+replaced by the attack; the other functions stay correct and must keep their points. Each
+protection is asserted where this machine's kernel offers the layer that provides it (CI's
+does: Landlock ABI 7, network namespaces, as root); elsewhere the test says which layer
+is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, check
+from test_hostile import TRAIN_STEP_CHECKS, with_train_step
+
+from torchgrade import course
+from torchgrade.engine import confine, sandbox, session
+
+
+def needs(protection: str) -> None:
+    if protection in confine.missing(list(sandbox.layers())):
+        layers = " or ".join(confine.PROTECTIONS[protection])
+        pytest.skip(f"this kernel or user offers no {layers} layer, so the {protection} protection is not in force")
+
+
+@pytest.fixture
+def course_copy(tmp_path) -> Path:
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", root)
+    for part in ("graders", "reference", "exercises"):
+        shutil.copytree(ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def grade_attack(root: Path, body: str):
+    folder = root.parent / "submission" / "05_training"
+    folder.mkdir(parents=True)
+    (folder / "training.py").write_text(with_train_step(body))
+    target = course.resolve(str(folder), root)
+    return session.grade_exercise(target, session.Options(device="cpu"))
+
+
+def assert_refused(result, words: str) -> None:
+    """train_step's checks failed with ``words``, and nothing else was affected."""
+    for cid in TRAIN_STEP_CHECKS:
+        assert check(result, cid).status == "failed", cid
+    assert words in check(result, "train_step_updates_parameters").message
+    assert check(result, "evaluate_accuracy").status == "passed"
+    assert check(result, "evaluate_no_grad").status == "passed"
+
+
+def test_learner_code_cannot_read_the_reference(course_copy):
+    needs("files")
+    reference = course_copy / "reference" / "05_training" / "training.py"
+    result = grade_attack(course_copy, f"    return float(len(open({str(reference)!r}).read()))")
+    assert_refused(result, "PermissionError")
+
+
+def test_learner_code_cannot_write_into_the_course(course_copy):
+    needs("files")
+    target = course_copy / "graders" / "05_training" / "test_training.py"
+    before = target.read_text()
+    result = grade_attack(course_copy, f"    open({str(target)!r}, 'w').write('')\n    return 0.0")
+    assert_refused(result, "PermissionError")
+    assert target.read_text() == before
+
+
+def test_learner_code_cannot_open_a_network_connection(course_copy):
+    needs("network")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0)
+        port = server.getsockname()[1]
+        body = f"    import socket\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n    return 0.0"
+        result = grade_attack(course_copy, body)
+        with pytest.raises(BlockingIOError):  # nobody knocked
+            server.accept()
+    for cid in TRAIN_STEP_CHECKS:
+        assert check(result, cid).status == "failed", cid
+    message = check(result, "train_step_updates_parameters").message
+    assert "PermissionError" in message or "OSError" in message or "unreachable" in message, message
+
+
+@pytest.mark.parametrize("target", ["os.getppid()", "os.getpgid(os.getppid())", "PID"])
+def test_learner_code_cannot_signal_the_grader(course_copy, target):
+    """Neither the process that runs the checks, nor its group, nor this test's own process."""
+    needs("signals")
+    kill = "os.killpg" if "getpgid" in target else "os.kill"
+    body = (
+        f"    import os, signal\n    {kill}({target.replace('PID', str(os.getpid()))}, signal.SIGKILL)\n    return 0.0"
+    )
+    result = grade_attack(course_copy, body)
+    assert_refused(result, "PermissionError")
+
+
+def test_the_report_lists_the_layers_in_force():
+    layers = sandbox.layers()
+    assert set(layers) <= set(confine.LAYERS)
+    assert "session" in layers  # every POSIX system offers this one
+    if os.geteuid() == 0 and confine.landlock_abi() >= 6:  # CI: root with Landlock ABI 7
+        assert confine.missing(list(layers)) == []
