@@ -5,9 +5,7 @@ from __future__ import annotations
 NORMS = "    return {name: p.grad.norm().item() for name, p in model.named_parameters() if p.grad is not None}"
 RAISE = '        raise FloatingPointError(f"loss is {loss.item()}")'
 TEST = "    if not torch.isfinite(loss):\n"
-NONFINITE_BODY = (
-    "    return [name for name, p in model.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]"
-)
+NONFINITE_BODY = "    return [name for name, p in model.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]"
 BAD_GRAD = "if p.grad is not None and not torch.isfinite(p.grad).all()"
 PROFILE = "    with torch.no_grad(), torch.profiler.profile(activities=activities) as prof:\n        model(x)\n"
 COUNT = '    return {e.key: e.count for e in prof.key_averages() if e.key.startswith("aten::")}'

@@ -6,9 +6,10 @@
   ``torch.set_default_dtype(torch.float64)`` at import changes nothing the scenario builds.
 - **Noticed replacements.** Before the module is loaded, :class:`Watch` records the
   identity of every function and class that scenarios, probes and judgements rely on:
-  torch's functions and ``Tensor`` methods, ``torch.testing``, ``torch.autograd``
-  (``gradcheck``), ``torch.nn.functional``, the random-state functions, Python's builtins,
-  the grader's kit and wire modules, and the grader module that defines the scenario.
+  torch's comparison, random-state and grad-mode functions, ``Tensor``, ``nn.Module``,
+  optimizer and ``GradScaler`` methods, ``torch.testing``, ``gradcheck``, Python's
+  builtins, the grader's kit and wire modules, and the grader module that defines the
+  scenario.
   After the scenario, anything replaced fails the check with a message that names it.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import random
 import sys
 import types
 from collections.abc import Callable
@@ -23,20 +25,39 @@ from collections.abc import Callable
 import torch
 import torch.autograd
 import torch.nn.functional
+import torch.optim.optimizer as optimizer_module  # torch.optim does not keep it as an attribute
 import torch.testing
 
-_WATCHED_MODULES = (
-    builtins,
-    math,
-    torch,
-    torch.nn.functional,
-    torch.testing,
-    torch.autograd,
-    torch.random,
-    torch.nn.utils,
-)
-_WATCHED_CLASSES = (torch.Tensor, torch.nn.Module, torch.optim.Optimizer, torch.amp.GradScaler, torch.autograd.Function)
-_KINDS = (types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType, type)
+# What scenarios, probes and the wire rely on inside the child. A curated list, not every
+# attribute of torch: each object looked at in a forked child costs a copied memory page.
+_WATCHED = {
+    builtins: "isinstance issubclass type len sum min max abs float int bool str list dict tuple set round sorted "
+    "any all zip map range repr hasattr getattr setattr iter next id hash callable enumerate",
+    math: "isclose isfinite isnan isinf fsum",
+    random: "random seed getstate setstate",
+    torch: "equal allclose isclose eq ne all any abs max min sum mean norm isfinite isnan isinf isreal "
+    "manual_seed seed initial_seed get_rng_state set_rng_state randn rand randint randperm zeros ones full "
+    "tensor as_tensor from_numpy cat stack save load no_grad enable_grad set_grad_enabled is_grad_enabled "
+    "inference_mode is_inference_mode_enabled autocast is_autocast_enabled get_autocast_dtype "
+    "use_deterministic_algorithms are_deterministic_algorithms_enabled set_default_dtype get_default_dtype "
+    "set_num_threads get_num_threads is_tensor is_floating_point",
+    torch.Tensor: "__eq__ __ne__ __lt__ __le__ __gt__ __ge__ __bool__ __float__ __int__ __len__ __iter__ "
+    "__getitem__ __setitem__ __repr__ equal allclose isclose eq ne all any item tolist numpy detach detach_ "
+    "clone cpu to contiguous is_contiguous stride size dim numel data_ptr untyped_storage storage_offset "
+    "backward register_hook retain_grad requires_grad_ sum abs max min norm isfinite isnan isinf float "
+    "double long view reshape",
+    torch.nn.Module: "__call__ _call_impl register_forward_pre_hook register_forward_hook "
+    "register_full_backward_hook state_dict load_state_dict parameters named_parameters buffers "
+    "named_buffers modules named_modules children train eval zero_grad to apply",
+    torch.optim.Optimizer: "step zero_grad register_step_pre_hook register_step_post_hook state_dict",
+    optimizer_module: "register_optimizer_step_pre_hook register_optimizer_step_post_hook",
+    torch.autograd: "grad backward gradcheck gradgradcheck set_detect_anomaly",
+    torch.autograd.Function: "apply",
+    torch.amp.GradScaler: "scale step update unscale_ get_scale is_enabled",
+    torch.testing: "assert_close",
+    torch.random: "manual_seed seed initial_seed get_rng_state set_rng_state fork_rng",
+    torch.nn.utils: "clip_grad_norm_ clip_grad_value_",
+}
 
 
 class Tampered(Exception):
@@ -47,22 +68,36 @@ class Tampered(Exception):
         self.replaced = replaced
 
 
+_NAMES = [(owner, names.split()) for owner, names in _WATCHED.items()]
+
+
 def _engine_modules(scenario: Callable) -> list[types.ModuleType]:
+    """The grader module that defines the scenario, the kit and the wire."""
     names = [scenario.__module__, "torchgrade.engine.wire"]
     names += [n for n in sys.modules if n.startswith("torchgrade.kit")]
     return [sys.modules[n] for n in names if n in sys.modules]
 
 
+def _lookup(owner: object, name: str) -> object:
+    """``owner.name`` as stored (a class's own or inherited entry, never a bound method)."""
+    for space in getattr(owner, "__mro__", (owner,)):
+        if name in vars(space):
+            return vars(space)[name]
+    return None
+
+
 def _identities(scenario: Callable) -> dict[str, object]:
-    found: dict[str, object] = {}
-    for module in (*_WATCHED_MODULES, *_engine_modules(scenario)):
+    found = {
+        f"{getattr(owner, '__qualname__', owner.__name__)}.{name}": _lookup(owner, name)
+        for owner, names in _NAMES
+        for name in names
+    }
+    for module in _engine_modules(scenario):
         for name, value in vars(module).items():
-            if isinstance(value, _KINDS) or callable(value) and getattr(value, "__module__", "").startswith("torch"):
+            if getattr(value, "__module__", None) == module.__name__:  # its own functions and classes
                 found[f"{module.__name__}.{name}"] = value
-    for cls in _WATCHED_CLASSES:
-        for name, value in vars(cls).items():
-            if isinstance(value, (*_KINDS, classmethod, staticmethod, property)):
-                found[f"{cls.__module__}.{cls.__qualname__}.{name}"] = value
+                if isinstance(value, type):
+                    found.update({f"{module.__name__}.{name}.{k}": v for k, v in vars(value).items()})
     return found
 
 
