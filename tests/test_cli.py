@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, timeless
 
 from torchgrade.cli import main
 
@@ -21,15 +21,6 @@ def grade(*args: str):
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(ROOT)
         return CliRunner().invoke(main, args, catch_exceptions=False)
-
-
-def timeless(report: dict) -> dict:
-    report = json.loads(json.dumps(report))
-    report.pop("duration_s")
-    for ex in report["exercises"]:
-        for c in ex["checks"]:
-            c.pop("duration_s")
-    return report
 
 
 def test_reference_json_follows_the_contract_and_is_deterministic(tmp_path):

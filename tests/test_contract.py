@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, mutate
+from conftest import ROOT, mutate, timeless
 
 from torchgrade.cli import main
 
@@ -58,15 +58,6 @@ def grade_in(folder: Path, *args: str):
         mp.chdir(folder)
         result = CliRunner().invoke(main, [*args, "--device", "cpu", "--json", "-"], catch_exceptions=False)
     return result.exit_code, json.loads(result.stdout)
-
-
-def timeless(report: dict) -> dict:
-    report = json.loads(json.dumps(report))
-    report.pop("duration_s")
-    for ex in report["exercises"]:
-        for c in ex["checks"]:
-            c.pop("duration_s")
-    return report
 
 
 def test_a_run_where_every_check_is_skipped_verified_nothing_and_exits_1(tmp_path):

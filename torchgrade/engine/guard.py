@@ -78,42 +78,68 @@ def _engine_modules(scenario: Callable) -> list[types.ModuleType]:
     return [sys.modules[n] for n in names if n in sys.modules]
 
 
-def _lookup(owner: object, name: str) -> object:
-    """``owner.name`` as stored (a class's own or inherited entry, never a bound method)."""
+def _lookup(owner: object, name: str) -> tuple[object, object]:
+    """Where ``owner.name`` is stored (the owner, or a base class) and what is stored there."""
     for space in getattr(owner, "__mro__", (owner,)):
         if name in vars(space):
-            return vars(space)[name]
-    return None
+            return space, vars(space)[name]
+    return owner, None
 
 
-def _identities(scenario: Callable) -> dict[str, object]:
+# label -> (owner, attribute name, where it was found, the object found)
+_Entry = tuple[object, str, object, object]
+
+
+def _identities(scenario: Callable) -> dict[str, _Entry]:
     found = {
-        f"{getattr(owner, '__qualname__', owner.__name__)}.{name}": _lookup(owner, name)
+        f"{getattr(owner, '__qualname__', owner.__name__)}.{name}": (owner, name, *_lookup(owner, name))
         for owner, names in _NAMES
         for name in names
     }
     for module in _engine_modules(scenario):
         for name, value in vars(module).items():
             if getattr(value, "__module__", None) == module.__name__:  # its own functions and classes
-                found[f"{module.__name__}.{name}"] = value
+                found[f"{module.__name__}.{name}"] = (module, name, module, value)
                 if isinstance(value, type):
-                    found.update({f"{module.__name__}.{name}.{k}": v for k, v in vars(value).items()})
+                    found.update(
+                        {f"{module.__name__}.{name}.{k}": (value, k, value, v) for k, v in vars(value).items()}
+                    )
     return found
 
 
 class Watch:
-    """Identities recorded now, compared by :meth:`replaced` later."""
+    """Identities recorded now, compared by :meth:`replaced` and put back by :meth:`restore`."""
 
     def __init__(self, scenario: Callable):
         self._scenario = scenario
         self._before = _identities(scenario)
 
+    def _changed(self) -> dict[str, _Entry]:
+        after = _identities(self._scenario)
+        return {label: entry for label, entry in self._before.items() if after.get(label, entry)[3] is not entry[3]}
+
     def replaced(self) -> list[str]:
         """The names whose object is no longer the one recorded (deleted ones included)."""
-        after = _identities(self._scenario)
-        return sorted(
-            name.removeprefix("builtins.") for name, obj in self._before.items() if after.get(name) is not obj
-        )
+        return sorted(label.removeprefix("builtins.") for label in self._changed())
+
+    def restore(self) -> None:
+        """Put every replaced object back, so that the child can still report what happened."""
+        for owner, name, space, obj in self._changed().values():
+            try:
+                if space is not owner and name in vars(owner):
+                    delattr(owner, name)  # a shadow of what a base class defines
+                if _lookup(owner, name)[1] is not obj:
+                    setattr(space, name, obj)
+            except (AttributeError, TypeError):  # immutable types: they could not be replaced either
+                pass
+
+
+def check(watch: Watch) -> None:
+    """Raise :class:`Tampered` naming whatever was replaced, once it is put back."""
+    replaced = watch.replaced()
+    if replaced:
+        watch.restore()
+        raise Tampered(replaced)
 
 
 def pin_defaults(device: str, seed: int) -> None:

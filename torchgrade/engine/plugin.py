@@ -87,9 +87,7 @@ class ExerciseState:
         """Import the learner's module once, alone, so an import-time fault is reported once."""
         if not self.loaded:
             self.loaded = True
-            out = sandbox.run(
-                loader.load, self.learner, limits=limits, learner_file=self.learner.path, private=self.private
-            )
+            out = sandbox.run(_load, self.learner, limits=limits, learner_file=self.learner.path, private=self.private)
             if not out.ok:
                 f = out.failure
                 self.load_failure = (
@@ -107,13 +105,21 @@ def _invoke(source: loader.Source, scenario: Callable, device: str, args: tuple)
     """
     devices.prepare_child(device)
     watch = guard.Watch(scenario)
-    module = loader.load(source)
-    guard.pin_defaults(device, sandbox.SEED)
-    value = scenario(module, device, *args)
-    replaced = watch.replaced()
-    if replaced:
-        raise guard.Tampered(replaced)
-    return value
+    try:
+        module = loader.load(source)
+        guard.pin_defaults(device, sandbox.SEED)
+        return scenario(module, device, *args)
+    finally:  # a replacement explains a failure better than what it broke
+        guard.check(watch)
+
+
+def _load(source: loader.Source) -> Any:
+    """Load the learner's module in a sandbox child; a replacement made at import fails it."""
+    watch = guard.Watch(_load)
+    try:
+        return loader.load(source)
+    finally:
+        guard.check(watch)
 
 
 class Runner:
