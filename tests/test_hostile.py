@@ -174,9 +174,10 @@ def test_monkeypatching_torch_and_the_grader_changes_nothing(grade_text):
         "torchgrade.kit.compare.expect_float = lambda *a, **k: None\n"
     )
     result, _ = grade_train_step(grade_text, "    return 0.0", prelude)
-    assert result.error is None  # the module loaded and ran its patches
-    for cid in ("train_step_updates_parameters", "train_step_returns_loss"):
-        assert check(result, cid).status == "failed"
+    assert result.score == 0  # correct functions too: nothing computed next to the patches is trusted
+    assert "Your code replaced `torch.allclose`, `torch.equal`, `torch.testing.assert_close`" in result.error
+    for c in result.checks:
+        assert c.status == "failed" and "replaced" in c.message, (c.id, c.message)
 
 
 def test_submission_cannot_rewrite_the_reference(grade_text):
