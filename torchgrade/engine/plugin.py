@@ -83,6 +83,13 @@ class ExerciseState:
             self.cache[key] = (outcome, limits.timeout_s)
         return self.cache[key][0]
 
+    def require_loaded(self, limits: sandbox.Limits) -> None:
+        """Fail the check that asks (CheckFailed) when the learner's module cannot be loaded."""
+        self.ensure_loaded(limits)
+        if self.load_failure:
+            f = self.load_failure
+            raise CheckFailed(f"Your module could not be loaded, so this check could not run: {f.message}", f.traceback)
+
     def ensure_loaded(self, limits: sandbox.Limits) -> None:
         """Import the learner's module once, alone, so an import-time fault is reported once."""
         if not self.loaded:
@@ -139,10 +146,7 @@ class Runner:
         return self.learner(scenario, *args), want
 
     def learner(self, scenario: Callable, *args: Any) -> Any:
-        self.state.ensure_loaded(self.limits)
-        if self.state.load_failure:
-            f = self.state.load_failure
-            raise CheckFailed(f"Your module could not be loaded, so this check could not run: {f.message}", f.traceback)
+        self.state.require_loaded(self.limits)
         out = self.state.outcome("learner", scenario, args, self.limits)
         if out.output and out.output not in self.result.output:
             self.result.output += out.output
@@ -314,6 +318,7 @@ def run(request: pytest.FixtureRequest) -> Runner:
     if kw.get("cuda") and not state.device.startswith("cuda"):
         request.node.stash[_CUDA_SKIP] = True
         pytest.skip("needs CUDA: this check only means something on a GPU, and grading runs on the CPU")
+    state.require_loaded(state.limits(marker))  # a module that cannot load is the reason, not a requirement
     unmet = _unmet(state, request.config, kw.get("requires", ()))
     if unmet:
         names = " and ".join(f"“{n}”" for n in unmet)
