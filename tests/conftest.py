@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,42 @@ def warm() -> None:
     sandbox.warm_up()
 
 
-@pytest.fixture
-def grade_text(tmp_path_factory):
-    """grade_text(exercise_id, text, *checks, **options) -> ExerciseResult for that module text."""
+def copy_course(where: Path) -> Path:
+    """A copy of the course (its pyproject, checks, references and stubs) at ``where``."""
+    where.mkdir(parents=True)
+    shutil.copy(ROOT / "pyproject.toml", where)
+    for part in ("graders", "reference", "exercises"):
+        shutil.copytree(ROOT / part, where / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return where
+
+
+def grader(root: Path, tmp_path_factory):
+    """grade(exercise_id, text, *checks, **options) -> ExerciseResult for that module text,
+    graded with the course at ``root``."""
 
     def grade(exercise_id: str, text: str, *checks: str, **options) -> ExerciseResult:
-        ex = course.load_exercise(ROOT, exercise_id)
+        ex = course.load_exercise(root, exercise_id)
         folder = tmp_path_factory.mktemp("submission") / exercise_id
         folder.mkdir()
         (folder / ex.module).write_text(text)
-        target = course.resolve(str(folder), ROOT)
+        target = course.resolve(str(folder), root)
         return session.grade_exercise(target, session.Options(device="cpu", checks=checks, **options))
 
     return grade
+
+
+@pytest.fixture
+def grade_text(tmp_path_factory):
+    """Grade a module text with this checkout's course (for code that means no harm)."""
+    return grader(ROOT, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def course_copy(tmp_path_factory) -> Path:
+    return copy_course(tmp_path_factory.mktemp("course") / "course")
+
+
+@pytest.fixture
+def grade_hostile(course_copy, tmp_path_factory):
+    """Grade a module text with a copy of the course, which the code may attack."""
+    return grader(course_copy, tmp_path_factory)

@@ -215,3 +215,40 @@ def test_a_check_that_requires_another_is_judged_only_once_that_passes(tmp_path,
             "Not judged yet: this check is judged once “answer: returns 42” passes. Fix that first."
         )
     assert checks["misordered"]["status"] == "error" and "has not run before it" in checks["misordered"]["message"]
+
+
+def test_a_grading_process_that_dies_fails_only_the_check_it_was_in(tmp_path):
+    """The pytest process dies mid-way (here a check ends it): that check fails with the reason,
+    a fresh process grades the rest, and checks that require an earlier pass still see it."""
+    course = make_course(
+        tmp_path,
+        {
+            "01_die": """
+        import os
+        from torchgrade.kit import check, expect_equal
+
+        def answer(m, device):
+            return m.answer()
+
+        @check(2, "answer: returns 42")
+        def test_value(run):
+            got, want = run(answer)
+            expect_equal(got, want, "answer()")
+
+        @check(1, "the process ends here")
+        def test_dies(run):
+            os._exit(7)
+
+        @check(1, "answer: still returns 42", requires=("value",))
+        def test_after(run):
+            got, want = run(answer)
+            expect_equal(got, want, "answer()")
+        """
+        },
+    )
+    code, report = grade_in(course, "exercises/01_die", "--min-score", "0")
+    checks = {c["id"]: c for c in report["exercises"][0]["checks"]}
+    assert checks["value"]["status"] == "passed" and checks["after"]["status"] == "passed"
+    assert checks["dies"]["status"] == "failed"
+    assert "Grading stopped during this check: the grading process exited with status 7" in checks["dies"]["message"]
+    assert report["score"] == 3 and report["max_score"] == 4

@@ -1,20 +1,22 @@
 """Broken and hostile submissions: always a graded result, quickly, with nothing forged.
 
 Each case is the 05_training reference with ``train_step`` (or the whole module) replaced;
-the other functions stay correct, so their checks must keep passing.
+the other functions stay correct, so their checks must keep passing. Every case grades
+with a copy of the course (``grade_hostile``), never with this checkout. The time limits
+asserted leave room for a slow 2-core machine.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import ROOT, check, reference_text
+from conftest import check, copy_course, reference_text
+
+from torchgrade.engine import confine, sandbox
 
 TRAIN_STEP_CHECKS = (
     "train_step_updates_parameters",
@@ -41,9 +43,9 @@ def strays(marker: str) -> list[str]:
     return [line for line in out.splitlines() if marker in line and "ps -eo" not in line]
 
 
-def grade_train_step(grade_text, body, prelude="", **options):
+def grade_train_step(grade_hostile, body, prelude="", **options):
     start = time.monotonic()
-    result = grade_text(
+    result = grade_hostile(
         "05_training", with_train_step(body, prelude), *TRAIN_STEP_CHECKS, "evaluate_accuracy", **options
     )
     return result, time.monotonic() - start
@@ -92,55 +94,55 @@ BROKEN = [
 
 
 @pytest.mark.parametrize("what, body, words", BROKEN, ids=[b[0] for b in BROKEN])
-def test_broken_train_step_fails_only_its_checks(grade_text, what, body, words):
-    result, elapsed = grade_train_step(grade_text, body)
+def test_broken_train_step_fails_only_its_checks(grade_hostile, what, body, words):
+    result, elapsed = grade_train_step(grade_hostile, body)
     assert_only_train_step_fails(result, words)
-    assert elapsed < 20
+    assert elapsed < 40
 
 
-def test_infinite_loop_times_out_quickly(grade_text):
-    result, elapsed = grade_train_step(grade_text, "    while True:\n        pass", timeout_factor=0.1)
+def test_infinite_loop_times_out_quickly(grade_hostile):
+    result, elapsed = grade_train_step(grade_hostile, "    while True:\n        pass", timeout_factor=0.1)
     assert_only_train_step_fails(result, "timed out after 1 s")
-    assert elapsed < 10
+    assert elapsed < 30
 
 
-def test_syntax_error_is_a_graded_load_error(grade_text):
-    result = grade_text("05_training", "def train_step(:\n    pass\n")
+def test_syntax_error_is_a_graded_load_error(grade_hostile):
+    result = grade_hostile("05_training", "def train_step(:\n    pass\n")
     assert result.status == "error" and "syntax error on line 1" in result.error
     assert result.score == 0 and all(c.status in ("failed", "skipped") for c in result.checks)
 
 
-def test_missing_import_is_a_graded_load_error(grade_text):
-    result = grade_text("05_training", reference_text("05_training") + "\nimport torchvision_nonexistent\n")
+def test_missing_import_is_a_graded_load_error(grade_hostile):
+    result = grade_hostile("05_training", reference_text("05_training") + "\nimport torchvision_nonexistent\n")
     assert result.status == "error" and "ModuleNotFoundError" in result.error and "may import only" in result.error
 
 
-def test_missing_function_is_named(grade_text):
+def test_missing_function_is_named(grade_hostile):
     text = reference_text("05_training").replace("def fit(", "def fit_model(")
-    result = grade_text("05_training", text, "fit_history", "evaluate_accuracy")
+    result = grade_hostile("05_training", text, "fit_history", "evaluate_accuracy")
     assert "`fit` is missing from your module" in check(result, "fit_history").message
     assert check(result, "evaluate_accuracy").status == "passed"
 
 
-def test_import_time_infinite_loop_is_reported_once(grade_text):
+def test_import_time_infinite_loop_is_reported_once(grade_hostile):
     start = time.monotonic()
-    result = grade_text("05_training", "while True:\n    pass\n", timeout_factor=0.1)
+    result = grade_hostile("05_training", "while True:\n    pass\n", timeout_factor=0.1)
     assert result.status == "error" and "timed out" in result.error
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 30
 
 
-def test_output_flood_is_capped(grade_text):
+def test_output_flood_is_capped(grade_hostile):
     body = (
         "    print('x' * 10_000_000)\n"
         + "    optimizer.zero_grad()\n    loss = criterion(model(batch[0]), batch[1])\n    loss.backward()\n"
         "    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)\n    optimizer.step()\n    return loss.item()"
     )
-    result, _ = grade_train_step(grade_text, body)
+    result, _ = grade_train_step(grade_hostile, body)
     c = check(result, "train_step_updates_parameters")
     assert c.status == "passed" and len(c.output) < 70_000 and "output truncated" in c.output
 
 
-def test_no_process_outlives_its_check(grade_text):
+def test_no_process_outlives_its_check(grade_hostile):
     marker = "torchgrade-stray-marker"
     body = (
         f"    import subprocess, os\n"
@@ -148,23 +150,33 @@ def test_no_process_outlives_its_check(grade_text):
         f"    if os.fork() == 0:\n        os.setsid()\n        os.execvp('sleep', ['sleep', '301', '{marker}'])\n"
         f"    raise RuntimeError('left daemons behind')"
     )
-    result, _ = grade_train_step(grade_text, body)
+    result, _ = grade_train_step(grade_hostile, body)
     assert_only_train_step_fails(result, "left daemons behind")
     assert strays(marker) == []
 
 
-def test_global_state_changes_stay_in_their_check(grade_text):
-    prelude = ""
+def test_global_state_changes_stay_in_their_check(grade_hostile):
     body = (
         "    import os, torch\n    torch.set_default_dtype(torch.float64)\n    torch.manual_seed(123)\n"
-        "    os.chdir('/')\n    os.environ['TORCHGRADE_POISON'] = '1'\n    torch.set_num_threads(2)\n    raise RuntimeError('changed the world')"
+        "    os.chdir('/')\n    torch.set_num_threads(2)\n    raise RuntimeError('changed the world')"
     )
-    result, _ = grade_train_step(grade_text, body, prelude)
+    result, _ = grade_train_step(grade_hostile, body)
     assert_only_train_step_fails(result, "changed the world")
-    assert "TORCHGRADE_POISON" not in os.environ
 
 
-def test_monkeypatching_torch_and_the_grader_changes_nothing(grade_text):
+def test_global_defaults_changed_at_import_do_not_reach_the_inputs(grade_hostile):
+    """torch's defaults are pinned again after the module loads: correct functions keep every point."""
+    prelude = (
+        "torch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\ntorch.manual_seed(123)\n"
+        "torch.use_deterministic_algorithms(False)\ntorch.autograd.set_detect_anomaly(True)\n"
+    )
+    anchor = "from torch.utils.data import DataLoader\n"
+    text = reference_text("05_training").replace(anchor, anchor + prelude, 1)
+    result = grade_hostile("05_training", text)
+    assert [(c.id, c.message) for c in result.checks if c.status not in ("passed", "skipped")] == []
+
+
+def test_monkeypatching_torch_and_the_grader_changes_nothing(grade_hostile):
     prelude = (
         "import torch, torch.testing, builtins\n"
         "torch.equal = lambda *a, **k: True\n"
@@ -173,31 +185,14 @@ def test_monkeypatching_torch_and_the_grader_changes_nothing(grade_text):
         "import torchgrade.kit.compare\ntorchgrade.kit.compare.expect_tensors = lambda *a, **k: None\n"
         "torchgrade.kit.compare.expect_float = lambda *a, **k: None\n"
     )
-    result, _ = grade_train_step(grade_text, "    return 0.0", prelude)
+    result, _ = grade_train_step(grade_hostile, "    return 0.0", prelude)
     assert result.score == 0  # correct functions too: nothing computed next to the patches is trusted
     assert "Your code replaced `torch.allclose`, `torch.equal`, `torch.testing.assert_close`" in result.error
     for c in result.checks:
         assert c.status == "failed" and "replaced" in c.message, (c.id, c.message)
 
 
-def test_submission_cannot_rewrite_the_reference(grade_text):
-    """Sources are read before learner code runs; as nobody, the write itself is refused."""
-    from torchgrade.engine import sandbox
-
-    target = ROOT / "reference" / "05_training" / "training.py"
-    before = target.read_text()
-    body = f"    open({str(target)!r}, 'w').write('broken')\n    return 0.0"
-    try:
-        result, _ = grade_train_step(grade_text, body)
-        assert check(result, "evaluate_accuracy").status == "passed"  # its reference ran from the snapshot
-        if sandbox._drop_to_nobody():
-            assert target.read_text() == before
-            assert "PermissionError" in check(result, "train_step_returns_loss").message
-    finally:
-        target.write_text(before)
-
-
-def test_printed_fake_results_are_just_output(tmp_path):
+def test_printed_fake_results_are_just_output(course_copy, tmp_path):
     """Fake JSON and 'Points 100/100' on stdout and fd 1 do not reach `grade --json -`."""
     folder = tmp_path / "05_training"
     folder.mkdir()
@@ -210,7 +205,7 @@ def test_printed_fake_results_are_just_output(tmp_path):
         [sys.executable, "-m", "torchgrade", str(folder), "--json", "-"],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=course_copy,
         timeout=120,
     )
     report = json.loads(proc.stdout)
@@ -221,7 +216,7 @@ def test_printed_fake_results_are_just_output(tmp_path):
 
 
 @pytest.mark.parametrize("sig", ["signal.SIGKILL", "40"])  # 40: a real-time signal, which has no name
-def test_killing_the_grading_process_fails_one_check_and_the_rest_still_run(tmp_path, sig):
+def test_killing_the_grading_process_fails_one_check_and_the_rest_still_run(course_copy, tmp_path, sig):
     marker = f"torchgrade-orphan-{sig.replace('.', '')}"
     folder = tmp_path / "05_training"
     folder.mkdir()
@@ -236,47 +231,47 @@ def test_killing_the_grading_process_fails_one_check_and_the_rest_still_run(tmp_
         [sys.executable, "-m", "torchgrade", str(folder), "--json", "-"],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=course_copy,
         timeout=300,
     )
     elapsed = time.monotonic() - start
     checks = {c["id"]: c for c in json.loads(proc.stdout)["exercises"][0]["checks"]}
-    if "PermissionError" in checks["train_step_updates_parameters"]["message"]:  # learner code ran as nobody
-        assert checks["evaluate_accuracy"]["status"] == "passed"
-        return
-    assert "Grading stopped during this check" in checks["train_step_updates_parameters"]["message"]
     assert all(checks[c]["status"] == "failed" for c in TRAIN_STEP_CHECKS)
     assert checks["evaluate_accuracy"]["status"] == "passed" and checks["evaluate_no_grad"]["status"] == "passed"
-    assert elapsed < 90 and strays(marker) == []
+    assert elapsed < 120 and strays(marker) == []
+    if "signals" in confine.missing(list(sandbox.layers())):  # the kill lands: the check it was in fails
+        assert "Grading stopped during this check" in checks["train_step_updates_parameters"]["message"]
+    else:  # Landlock refuses to deliver it
+        assert "PermissionError" in checks["train_step_updates_parameters"]["message"]
 
 
-def test_leaving_its_process_group_does_not_escape_the_time_limit(grade_text):
+def test_leaving_its_process_group_does_not_escape_the_time_limit(grade_hostile):
     body = (
         "    import os\n    try:\n        os.setpgid(0, os.getpgid(os.getppid()))\n    except OSError:\n        pass\n"
         "    while True:\n        pass"
     )
-    result, elapsed = grade_train_step(grade_text, body, timeout_factor=0.1)
+    result, elapsed = grade_train_step(grade_hostile, body, timeout_factor=0.1)
     assert_only_train_step_fails(result, "timed out after 1 s")
-    assert elapsed < 15
+    assert elapsed < 30
 
 
-def test_a_wrong_signature_is_named_as_such(grade_text):
+def test_a_wrong_signature_is_named_as_such(grade_hostile):
     text = reference_text("05_training").replace(
         'def train_step(model, batch, criterion, optimizer, max_grad_norm: float = 1.0, device="cpu") -> float:',
         "def train_step(model, batch, criterion, optimizer) -> float:",
     )
-    result = grade_text("05_training", text, "train_step_returns_loss")
+    result = grade_hostile("05_training", text, "train_step_returns_loss")
     assert "cannot be called the way the exercise calls it" in check(result, "train_step_returns_loss").message
 
 
-def test_a_check_with_a_longer_limit_reruns_a_scenario_that_timed_out(grade_text):
-    """fit_history (1 s here) times out on a slow fit; fit_converges (2 s) must not inherit that."""
+def test_a_check_with_a_longer_limit_reruns_a_scenario_that_timed_out(grade_hostile):
+    """fit_history (2.5 s here) times out on a slow fit; fit_converges (5 s) must not inherit that."""
     text = reference_text("05_training").replace(
         "    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)",
-        "    import time\n    time.sleep(1.3)\n    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)",
+        "    import time\n    time.sleep(2.8)\n    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)",
     )
-    result = grade_text("05_training", text, "fit_history", "fit_converges", timeout_factor=0.1)
-    assert "timed out after 1 s" in check(result, "fit_history").message
+    result = grade_hostile("05_training", text, "fit_history", "fit_converges", timeout_factor=0.25)
+    assert "timed out after 2.5 s" in check(result, "fit_history").message
     assert check(result, "fit_converges").status == "passed"
 
 
@@ -305,11 +300,7 @@ BROKEN_COURSE_BOUND_S = 120  # documented in SECURITY.md
 
 
 def test_a_course_broken_everywhere_is_graded_within_its_bound(tmp_path):
-    course = tmp_path / "course"
-    ignore = shutil.ignore_patterns("__pycache__")
-    for part in ("graders", "reference", "exercises"):
-        shutil.copytree(ROOT / part, course / part, ignore=ignore)
-    shutil.copy(ROOT / "pyproject.toml", course)
+    course = copy_course(tmp_path / "course")
     for ex, (tail, _) in BROKEN_COURSE.items():
         module = next((course / "exercises" / ex).glob("*.py"))
         module.write_text(reference_text(ex) + tail)
@@ -345,10 +336,10 @@ def test_a_course_broken_everywhere_is_graded_within_its_bound(tmp_path):
     assert len(proc.stdout) < 2_000_000
 
 
-def test_known_pytorch_errors_are_explained(grade_text):
+def test_known_pytorch_errors_are_explained(grade_hostile):
     body = (
         "    inputs, targets = batch\n    optimizer.zero_grad()\n    out = torch.relu_(model(inputs))\n    out.mul_(2)\n"
         "    loss = criterion(out, targets)\n    loss.backward()\n    optimizer.step()\n    return loss.item()"
     )
-    result, _ = grade_train_step(grade_text, body)
+    result, _ = grade_train_step(grade_hostile, body)
     assert "overwrote a tensor that backward() still needed" in check(result, "train_step_returns_loss").message

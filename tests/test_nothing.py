@@ -5,6 +5,7 @@ becomes a ``return`` of nothing useful. Each must score exactly 0 on every exerc
 
 - ``none``: ``return None``;
 - ``input``: ``return`` the first argument unchanged;
+- ``kill the grader``: signal the process that runs the checks, then ``return None``;
 - ``empty``: ``return`` an empty container of the first argument's kind (an empty tensor,
   list, dict…), or ``[]``;
 - ``patch everything``: ``none``, with a module that replaces at import everything a
@@ -27,6 +28,7 @@ EXERCISES = [ex.id for ex in course.all_exercises(ROOT)]
 RETURNS = {
     "none": "return None",
     "input": "return {arg}",
+    "kill the grader": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nreturn None",
     "empty": (
         "try:\n"
         "    return {arg}.new_empty(0) if hasattr({arg}, 'new_empty') else type({arg})()\n"
@@ -69,7 +71,8 @@ def nothing(stub: str, kind: str) -> str:
         for i, statement in enumerate(node.body):
             exc = statement.exc if isinstance(statement, ast.Raise) else None
             if isinstance(exc, ast.Call) and getattr(exc.func, "id", "") == "NotImplementedError":
-                code = RETURNS["none" if kind == "none" or not params else kind].format(arg=params[0] if params else "")
+                use = kind if params or kind == "kill the grader" else "none"
+                code = RETURNS[use].format(arg=params[0] if params else "")
                 node.body[i : i + 1] = ast.parse(code).body
     return ast.unparse(tree) + "\n"
 

@@ -11,16 +11,13 @@ is missing.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-from pathlib import Path
 
 import pytest
-from conftest import ROOT, check
+from conftest import check
 from test_hostile import TRAIN_STEP_CHECKS, with_train_step
 
-from torchgrade import course
-from torchgrade.engine import confine, sandbox, session
+from torchgrade.engine import confine, sandbox
 
 
 def needs(protection: str) -> None:
@@ -29,22 +26,8 @@ def needs(protection: str) -> None:
         pytest.skip(f"this kernel or user offers no {layers} layer, so the {protection} protection is not in force")
 
 
-@pytest.fixture
-def course_copy(tmp_path) -> Path:
-    root = tmp_path / "course"
-    root.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", root)
-    for part in ("graders", "reference", "exercises"):
-        shutil.copytree(ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
-
-
-def grade_attack(root: Path, body: str):
-    folder = root.parent / "submission" / "05_training"
-    folder.mkdir(parents=True)
-    (folder / "training.py").write_text(with_train_step(body))
-    target = course.resolve(str(folder), root)
-    return session.grade_exercise(target, session.Options(device="cpu"))
+def grade_attack(grade_hostile, body: str):
+    return grade_hostile("05_training", with_train_step(body))
 
 
 def assert_refused(result, words: str) -> None:
@@ -56,23 +39,24 @@ def assert_refused(result, words: str) -> None:
     assert check(result, "evaluate_no_grad").status == "passed"
 
 
-def test_learner_code_cannot_read_the_reference(course_copy):
+def test_learner_code_cannot_read_the_reference(course_copy, grade_hostile):
     needs("files")
     reference = course_copy / "reference" / "05_training" / "training.py"
-    result = grade_attack(course_copy, f"    return float(len(open({str(reference)!r}).read()))")
+    result = grade_attack(grade_hostile, f"    return float(len(open({str(reference)!r}).read()))")
     assert_refused(result, "PermissionError")
 
 
-def test_learner_code_cannot_write_into_the_course(course_copy):
+@pytest.mark.parametrize("target", ["reference/05_training/training.py", "graders/05_training/test_training.py"])
+def test_learner_code_cannot_write_into_the_course(course_copy, grade_hostile, target):
     needs("files")
-    target = course_copy / "graders" / "05_training" / "test_training.py"
-    before = target.read_text()
-    result = grade_attack(course_copy, f"    open({str(target)!r}, 'w').write('')\n    return 0.0")
+    path = course_copy / target
+    before = path.read_text()
+    result = grade_attack(grade_hostile, f"    open({str(path)!r}, 'w').write('')\n    return 0.0")
     assert_refused(result, "PermissionError")
-    assert target.read_text() == before
+    assert path.read_text() == before
 
 
-def test_learner_code_cannot_open_a_network_connection(course_copy):
+def test_learner_code_cannot_open_a_network_connection(grade_hostile):
     needs("network")
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
@@ -80,7 +64,7 @@ def test_learner_code_cannot_open_a_network_connection(course_copy):
         server.settimeout(0)
         port = server.getsockname()[1]
         body = f"    import socket\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n    return 0.0"
-        result = grade_attack(course_copy, body)
+        result = grade_attack(grade_hostile, body)
         with pytest.raises(BlockingIOError):  # nobody knocked
             server.accept()
     for cid in TRAIN_STEP_CHECKS:
@@ -90,14 +74,14 @@ def test_learner_code_cannot_open_a_network_connection(course_copy):
 
 
 @pytest.mark.parametrize("target", ["os.getppid()", "os.getpgid(os.getppid())", "PID"])
-def test_learner_code_cannot_signal_the_grader(course_copy, target):
+def test_learner_code_cannot_signal_the_grader(grade_hostile, target):
     """Neither the process that runs the checks, nor its group, nor this test's own process."""
     needs("signals")
     kill = "os.killpg" if "getpgid" in target else "os.kill"
     body = (
         f"    import os, signal\n    {kill}({target.replace('PID', str(os.getpid()))}, signal.SIGKILL)\n    return 0.0"
     )
-    result = grade_attack(course_copy, body)
+    result = grade_attack(grade_hostile, body)
     assert_refused(result, "PermissionError")
 
 
