@@ -26,6 +26,7 @@ MODULE = "def answer():\n    return 42\n"
 
 def make_course(root: Path, exercises: dict[str, str]) -> Path:
     """A course at ``root`` with one exercise per ``{id: checks source}``; module ``answer.py``."""
+    root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text("[project]\nname = 'tiny-course'\n")
     for exercise_id, checks in exercises.items():
         graders = root / "graders" / exercise_id
@@ -252,3 +253,22 @@ def test_a_grading_process_that_dies_fails_only_the_check_it_was_in(tmp_path):
     assert checks["dies"]["status"] == "failed"
     assert "Grading stopped during this check: the grading process exited with status 7" in checks["dies"]["message"]
     assert report["score"] == 3 and report["max_score"] == 4
+
+
+def test_reference_results_are_kept_on_disk_and_read_back(tmp_path):
+    """With a reference cache, a second grading takes the reference side from the cache:
+    a cached value changed behind its back shows up in the verdict."""
+    import torch
+
+    from torchgrade import course
+    from torchgrade.engine import session
+
+    root = make_course(tmp_path / "course", {"01_a": answered(1)})
+    cache = tmp_path / "cache"
+    target = course.resolve(str(root / "exercises" / "01_a"), root)
+    options = session.Options(device="cpu", reference_cache=str(cache))
+    assert session.grade_exercise(target, options).score == 1
+    (entry,) = cache.glob("*.pt")
+    torch.save(43, entry)  # what the reference "returned"
+    (c,) = session.grade_exercise(target, options).checks
+    assert c.status == "failed" and "expected 43" in c.message

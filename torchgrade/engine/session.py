@@ -30,6 +30,7 @@ class Options:
     timeout_factor: float = 1.0
     memory_mb: int | None = None
     checks: tuple[str, ...] = ()  # only these check ids (all when empty)
+    reference_cache: str | None = None  # a folder that keeps reference results across gradings
     jobs: int = 1  # exercises graded at the same time
 
 
@@ -80,6 +81,8 @@ def _pytest_args(target: Target, options: Options, events_fd: int, passed_before
         args += ["--memory-mb", str(options.memory_mb)]
     if options.checks:
         args += ["--checks", ",".join(options.checks)]
+    if options.reference_cache:
+        args += ["--reference-cache", options.reference_cache]
     if passed_before:
         args += ["--passed-before", ",".join(passed_before)]
     return args

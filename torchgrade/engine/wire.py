@@ -57,6 +57,8 @@ def encode(value: Any, depth: int = 0) -> Any:
         return {_TUPLE: [int(v) for v in value]}
     if cls is torch.dtype or cls is torch.device:
         return str(value)
+    if cls is Foreign:  # a value decoded before (e.g. a cached reference result)
+        return {_FOREIGN: value.type_name}
     return {_FOREIGN: type_name(value)}
 
 

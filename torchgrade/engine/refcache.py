@@ -1,0 +1,61 @@
+"""Reference results kept on disk, so that grading many submissions runs the reference once.
+
+A result is keyed by everything it depends on: the reference's source, the checks file
+that defines the scenario, the scenario and its arguments, the device, the seed and the
+torch version. It is stored as plain data (``torch.save`` of wire-encoded values, written
+atomically, so concurrent graders share a folder safely) and read back with
+``torch.load(weights_only=True)``: nothing in the cache can execute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from torchgrade.engine import sandbox, wire
+from torchgrade.engine.loader import Source
+
+MISSING = object()
+
+
+class ReferenceCache:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def key(self, reference: Source, scenario: Callable, args: tuple, device: str) -> str:
+        checks = getattr(sys.modules.get(scenario.__module__), "__file__", None)
+        parts = [
+            reference.text,
+            Path(checks).read_text() if checks and os.path.exists(checks) else "",
+            f"{scenario.__module__}.{scenario.__qualname__}",
+            repr(args),
+            device,
+            str(sandbox.SEED),
+            torch.__version__,
+        ]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def get(self, key: str) -> Any:
+        """The stored value, or MISSING (also for an entry that cannot be read)."""
+        try:
+            data = (self.folder / f"{key}.pt").read_bytes()
+            return wire.decode(torch.load(io.BytesIO(data), weights_only=True))
+        except Exception:  # a missing, partial or foreign file is simply not a hit
+            return MISSING
+
+    def put(self, key: str, value: Any) -> None:
+        buffer = io.BytesIO()
+        torch.save(wire.encode(value), buffer)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(buffer.getvalue())
+        os.replace(tmp, self.folder / f"{key}.pt")
