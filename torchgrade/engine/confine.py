@@ -36,6 +36,7 @@ import resource
 import site
 import struct
 import sys
+from pathlib import Path
 
 APPLIED: list[str] = []  # the layers in force in this process, in the order applied
 LAYERS = (
@@ -89,13 +90,14 @@ def landlock_abi() -> int:
 
 
 def _python_paths(private: tuple[str, ...]) -> list[str]:
-    """Where the interpreter, the standard library and importable packages live, but ``private``."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__), *sys.path}
-    paths |= set(site.getsitepackages()) | {site.getusersitepackages()}
-    inside = [os.path.realpath(p) + os.sep for p in private]
-    return sorted(
-        p for p in paths if p and os.path.isdir(p) and not (os.path.realpath(p) + os.sep).startswith(tuple(inside))
-    )
+    """The Python installation (interpreter, standard library, installed packages, also a
+    virtual environment inside the course), and the other import paths outside ``private``."""
+    installed = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__)}
+    installed |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    installed |= {p for p in sys.path if {"site-packages", "dist-packages"} & set(Path(p).parts)}
+    inside = tuple(os.path.realpath(p) + os.sep for p in private)
+    extra = {p for p in sys.path if p and not (os.path.realpath(p) + os.sep).startswith(inside)}
+    return sorted(p for p in installed | extra if p and os.path.isdir(p))
 
 
 _SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/opt")
