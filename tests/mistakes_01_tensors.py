@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 NOISE = "    generator = torch.Generator().manual_seed(seed)\n    return torch.randn(shape, generator=generator)\n"
+# one generator per seed, made on its first call and kept (defined after the function, found when it runs)
+CACHED_GENERATORS = (
+    "    if seed not in _GENERATORS:\n"
+    "        _GENERATORS[seed] = torch.Generator().manual_seed(seed)\n"
+    "    return torch.randn(shape, generator=_GENERATORS[seed])\n"
+    "\n\n_GENERATORS = {}\n"
+)
 
 # (what the learner did, text in the reference, what they wrote instead, the check that must fail, words its message must hold)
 MISTAKES = [
@@ -40,15 +47,22 @@ MISTAKES = [
         "generator made but not passed",
         "torch.randn(shape, generator=generator)",
         "torch.randn(shape)",
-        "seeded_noise_reproducible",
+        "seeded_noise_values",
         "not reproducible",
     ),
     (
         "seed ignored",
         "torch.Generator().manual_seed(seed)",
         "torch.Generator().manual_seed(0)",
-        "seeded_noise_reproducible",
+        "seeded_noise_values",
         "seed argument is not used",
+    ),
+    (
+        "one generator per seed, kept between calls",
+        NOISE,
+        CACHED_GENERATORS,
+        "seeded_noise_reproducible",
+        "not reproducible",
     ),
     (
         "reseeds the global generator",

@@ -136,7 +136,7 @@ MISTAKES = [
         "stores .grad without clone (zeroed in place), aliasing",
         BATCH_LOOP,
         ZERO_IN_PLACE_NO_CLONE,
-        "batch_gradients_own_tensors",
+        "batch_gradients_first_batch",
         "hold the same tensor",
     ),
     (
@@ -164,8 +164,8 @@ MISTAKES = [
         "no model.eval(): mode",
         "    model.eval()\n    # No graph",
         "    # No graph",
-        "predict_eval_mode",
-        "Call model.eval()",
+        "predict_output",
+        "was in training mode during predict's forward pass",
     ),
     (
         "names misaligned with the trainable parameters: values",

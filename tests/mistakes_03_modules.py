@@ -127,8 +127,8 @@ MISTAKES = [
         "bn.eval() inside forward",
         "        x = F.relu(self.bn(self.fc1(x)))\n",
         "        self.bn.eval()\n        x = F.relu(self.bn(self.fc1(x)))\n",
-        "batchnorm_statistics",
-        "`bn` was in evaluation mode",
+        "train_output",
+        "`bn` ran in evaluation mode",
     ),
     (
         "bn.eval() inside forward (output)",

@@ -9,6 +9,17 @@ def evaluate(model, loader: DataLoader, device="cpu") -> float:
     """Accuracy of the argmax predictions over every sample of ``loader``."""
     model.eval()
 '''
+EVAL_LOOP = """    model.eval()
+    correct = total = 0
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device), targets.to(device)
+"""
+EVAL_LOOP_FLOAT64 = """    model.eval()
+    model.double()  # "exact" evaluation in float64
+    correct = total = 0
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device, torch.float64), targets.to(device)
+"""
 FIT_LOOP = """    for _ in range(epochs):
         train_one_epoch(model, train_loader, criterion, optimizer, max_grad_norm=1.0, device=device)
         scheduler.step()  # once per epoch: T_max counts epochs
@@ -138,13 +149,21 @@ MISTAKES = [
         "fit_optimizer",
         "after each epoch's training, not before it",
     ),
-    ("no model.eval()", "    model.eval()\n", "", "evaluate_eval_mode", "model.eval()"),
+    # evaluate_eval_mode and evaluate_changes_nothing wait for evaluate_accuracy, which reports a missing model.eval()
+    ("no model.eval()", "    model.eval()\n", "", "evaluate_accuracy", "model.eval()"),
     (
         "no model.eval(): batch norm statistics change",
         "    model.eval()\n",
         "",
-        "evaluate_changes_nothing",
+        "evaluate_accuracy",
         "running statistics",
+    ),
+    (
+        "model converted to float64 for evaluation",
+        EVAL_LOOP,
+        EVAL_LOOP_FLOAT64,
+        "evaluate_changes_nothing",
+        "changed the dtype",
     ),
     (
         "no torch.no_grad()",

@@ -99,11 +99,11 @@ MISTAKES = [
         "still finite",
     ),
     ("returns True when finite", RAISE, RAISE + "\n    return True", "check_finite_quiet", "it should return None"),
-    (
+    (  # check_finite_quiet waits for check_finite_nan, which reports it
         "numpy() on a loss that requires grad",
         TEST,
         "    import numpy as np\n    if not np.isfinite(loss.numpy()):\n",
-        "check_finite_quiet",
+        "check_finite_nan",
         "requires grad",
     ),
     (
@@ -156,19 +156,27 @@ MISTAKES = [
         "op_counts_counts",
         "ran in evaluation mode",
     ),
+    # op_counts_keeps_mode waits for op_counts_counts, which reports a profile run in evaluation mode
     (
         "eval() for the profile, train() after",
         PROFILE,
         "    model.eval()\n" + PROFILE + "    model.train()\n",
-        "op_counts_keeps_mode",
+        "op_counts_counts",
         "ran in evaluation mode",
     ),
     (
         "model left in evaluation mode",
         PROFILE,
         "    model.eval()\n" + PROFILE,
-        "op_counts_keeps_mode",
+        "op_counts_counts",
         "evaluation mode",
+    ),
+    (
+        "model.eval() after profiling",
+        PROFILE,
+        PROFILE + "    model.eval()\n",
+        "op_counts_keeps_mode",
+        "handed over in training mode and was left in evaluation mode",
     ),
     (
         "model.train() after profiling",

@@ -22,24 +22,31 @@ from torchgrade.kit import (
     autocast_forward,
     blobs,
     changed,
+    check,
+    check_name,
     code_lines,
     deprecated_amp_in_source,
     deprecation_warnings,
     describe,
     describe_type,
     expect_mode,
+    fail,
     fake_gpu,
     find_in_code,
-    grad_changes,
+    grad_differences,
     grad_snapshot,
     is_deprecated_amp,
     labelled,
     name_differences,
+    passes,
     randn,
-    shares_storage,
+    same_memory,
     snapshot,
     stale_gradients,
-    writes_through,
+    storage_address,
+    working,
+    write_into,
+    wrote_through,
 )
 
 
@@ -163,19 +170,19 @@ def test_stale_gradients_fill_every_grad():
     assert float(model[0].weight.grad[0, 0]) == 5.0
 
 
-def test_grad_snapshot_and_grad_changes_say_what_happened_to_each_grad():
+def test_grad_differences_say_what_happened_to_each_grad():
     model = small_model()
     stale_gradients(model)
     model[2].bias.grad = None
     model[0].bias.grad[0] = float("nan")
     before = grad_snapshot(model)
     assert before["2.bias"] is None and before["0.weight"] is not model[0].weight.grad
-    assert grad_changes(before, model) == []  # NaN compares equal to itself
+    assert grad_differences(before, grad_snapshot(model)) == []  # NaN compares equal to itself
     model[2].bias.grad = torch.ones(2)
     model[0].weight.grad.zero_()
     model[1].weight.grad = None
     model[1].bias.grad.add_(1.0)
-    assert grad_changes(before, model) == [
+    assert grad_differences(before, grad_snapshot(model)) == [
         ["0.weight", "zeroed"],
         ["1.weight", "set to None"],
         ["1.bias", "changed"],
@@ -183,25 +190,17 @@ def test_grad_snapshot_and_grad_changes_say_what_happened_to_each_grad():
     ]
 
 
-def test_shares_storage_sees_views_and_not_copies():
-    x = torch.arange(12.0).reshape(3, 4)
-    assert shares_storage(x[0], x)
-    assert shares_storage(x[:, 1:], x)
-    assert shares_storage(x[:, 4:], x)  # an empty view still lives in x's memory
-    assert not shares_storage(x[0].clone(), x)
-    assert not shares_storage(x[[0]], x)
-    assert not shares_storage(torch.empty(0), torch.empty(0))
-    assert not shares_storage(x, None) and not shares_storage([1.0], x)
-
-
-def test_writes_through_tells_a_view_from_a_copy():
+def test_observed_memory_tells_views_from_copies():
     x = torch.arange(6.0).reshape(2, 3)
-    assert writes_through(x[0], x) is True and x[0, 0] == 1.0
-    x = torch.arange(6.0).reshape(2, 3)
-    assert writes_through(x[0].clone(), x) is False
-    assert writes_through(x[:, 3:], x) is None  # empty: nothing to write into
-    assert writes_through(3.0, x) is None
-    assert writes_through(torch.ones(2, 3).expand(4, 2, 3), torch.ones(2, 3)) is None  # cannot be written in place
+    assert same_memory(storage_address(x[0]), storage_address(x))
+    assert not same_memory(storage_address(x[0].clone()), storage_address(x))
+    assert not same_memory(storage_address(torch.empty(0)), storage_address(torch.empty(0)))
+    assert not same_memory(storage_address([1.0]), storage_address(x))
+    f = torch.arange(6.0).reshape(2, 3)
+    assert wrote_through(write_into(f[:, 1:], f)) is True
+    f = torch.arange(6.0).reshape(2, 3)
+    assert wrote_through(write_into(f[:, 1:].contiguous(), f)) is False
+    assert write_into(None, f) is None and wrote_through(None) is None
 
 
 # --------------------------------------------------------------------------- batch
@@ -415,3 +414,21 @@ def test_amp_spy_turns_an_out_of_order_update_into_an_error_entry():
     with spy.watching():
         torch.amp.GradScaler("cpu").update()
     assert spy.events == ["update"] and spy.errors and spy.errors[0].startswith("scaler.update:")
+
+
+# --------------------------------------------------------------------------- working
+
+
+def test_working_judges_only_the_functions_whose_main_checks_pass():
+    @check(1, "a: right values")
+    def right(run):
+        pass
+
+    @check(1, "b: right values")
+    def wrong(run):
+        fail("b is wrong")
+
+    assert check_name(right) == "a: right values" and passes(None, right) and not passes(None, wrong)
+    assert working(None, {"a": (right,), "b": (wrong,)}) == ["a"]
+    with pytest.raises(CheckFailed, match="^Not judged yet: .*b once “b: right values” passes"):
+        working(None, {"b": (wrong,)})

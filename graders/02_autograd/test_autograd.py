@@ -2,10 +2,14 @@
 
 Scenarios build their inputs, models and callables from fixed seeds inside the sandbox
 child, so learner and reference see identical data; they record what the learner's code
-did to the tensors and models it was handed (requires_grad, .grad, training mode, grad
-mode during forward passes, storage shared between returned gradients) as plain data.
-The reference runs every scenario in one child (``REFERENCE``), the learner's code one
-child per scenario.
+did to the tensors and models it was handed (x before and after, requires_grad, .grad,
+training mode, grad mode during forward passes, where returned gradients lie in memory)
+as plain data, and every comparison is made in the checks. The reference runs every
+scenario in one child (``REFERENCE``), the learner's code one child per scenario.
+
+A check on a property of a function (x left alone, the model's mode, no graph built,
+backward consistent with forward) is judged once that function's results are right:
+code that does nothing has most of these properties.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from torchgrade.kit import (
     labelled,
     name_differences,
     randn,
-    shares_storage,
+    same_memory,
+    storage_address,
 )
 
 # PyTorch errors a learner's code is likely to hit here, and what to do about each
@@ -115,7 +120,7 @@ def _precision(got: Any, want: float) -> str | None:
     return None
 
 
-@check(5, "cubic_and_grad: returns Python floats")
+@check(5, "cubic_and_grad: returns Python floats", requires=("cubic_and_grad_values",))
 def test_cubic_and_grad_floats(run):
     got = REFERENCE.learner(run, cubic)
     for x, g in zip(POINTS, got, strict=True):
@@ -176,13 +181,17 @@ def gradients(m, device) -> list[dict]:
         calls.append(
             {
                 "grad": out,
-                "x_unchanged": torch.equal(x.detach(), values),
+                "x": (values, x.detach()),
                 "requires_grad": (requires_grad, x.requires_grad),
                 "x_grad": (grad_before, x.grad),
-                "is_x_grad": shares_storage(out, x.grad),
+                "storage": (storage_address(out), storage_address(x.grad)),  # both alive: equal means x.grad itself
             }
         )
     return calls
+
+
+def _same_tensor(a: Any, b: torch.Tensor) -> bool:
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
 
 
 @check(10, "gradient: matches autograd's gradient on random functions")
@@ -200,7 +209,8 @@ def test_gradient_values(run):
         expect_tensor(g["grad"], w["grad"], _case_label(*case), rtol=1e-5, atol=1e-6, check_dtype=False, hint=hint)
 
 
-@check(10, "gradient: leaves x, its .grad and its requires_grad as they were")
+# Returning anything without touching x passes the next check: it is judged once the gradients are right.
+@check(10, "gradient: leaves x, its .grad and its requires_grad as they were", requires=("gradient_values",))
 def test_gradient_leaves_x_alone(run):
     got, want = REFERENCE.both(run, gradients)
     hint = (
@@ -209,7 +219,7 @@ def test_gradient_leaves_x_alone(run):
     )
     for case, g in zip(GRADIENT_CASES, got, strict=True):
         label = _case_label(*case)
-        if not g["x_unchanged"]:
+        if not _same_tensor(g["x"][1], g["x"][0]):
             fail(f"{label} changed the values of x.", hint)
         before, after = g["requires_grad"]
         if before != after:
@@ -217,12 +227,10 @@ def test_gradient_leaves_x_alone(run):
         grad_before, grad_after = g["x_grad"]
         if grad_before is None and grad_after is not None:
             fail(f"{label} left a gradient in x.grad, which was None before the call.", hint)
-        if grad_before is not None and (
-            grad_after is None or grad_after.shape != grad_before.shape or not torch.equal(grad_after, grad_before)
-        ):
+        if grad_before is not None and not _same_tensor(grad_after, grad_before):
             change = "set it to None" if grad_after is None else "changed it (backward() adds into an existing .grad)"
             fail(f"x.grad held a gradient before the call, and {label} {change}.", hint)
-        if g["is_x_grad"]:
+        if same_memory(*g["storage"]):
             fail(f"{label} returned x.grad itself.", hint)
     for case, g, w in zip(GRADIENT_CASES, got, want, strict=True):
         if case[3]:
@@ -270,17 +278,35 @@ def _batch_grads(m, device, training: bool) -> dict:
     model.train(training)
     probe = ForwardProbe(model)
     grads = m.batch_gradients(model, loss_fn, make_batches(device))
-    shared, own_grad = [], []
+    addresses = None  # where each returned gradient lies in memory, taken while all are alive
     if isinstance(grads, (list, tuple)) and all(isinstance(d, dict) for d in grads):
-        params = dict(model.named_parameters())
-        for i, d in enumerate(grads):
-            for name, t in d.items():
-                if any(shares_storage(t, e.get(name)) for e in grads[i + 1 :]):
-                    shared.append(name)
-                p = params.get(name) if isinstance(name, str) else None
-                if p is not None and shares_storage(t, p.grad):
-                    own_grad.append((i, name))
-    return {"grads": grads, "training": probe.field("training"), "shared": shared, "is_param_grad": own_grad}
+        addresses = [{name: storage_address(t) for name, t in d.items()} for d in grads]
+    return {
+        "grads": grads,
+        "training": probe.field("training"),
+        "addresses": addresses,
+        "param_grads": {name: storage_address(p.grad) for name, p in model.named_parameters()},
+    }
+
+
+def _aliasing(got: dict) -> tuple[list, list]:
+    """(names whose tensor one batch's dict shares with a later batch's, (batch, name) whose tensor is the
+    model's own .grad), from the addresses the scenario recorded."""
+    shared, own_grad = [], []
+    addresses = got["addresses"] or []
+    for i, d in enumerate(addresses):
+        for name, address in d.items():
+            if any(same_memory(address, later.get(name)) for later in addresses[i + 1 :]):
+                shared.append(name)
+            if same_memory(address, got["param_grads"].get(name)):
+                own_grad.append((i, name))
+    return shared, own_grad
+
+
+STORED_GRAD = (
+    "you stored the .grad tensors themselves, which the later batches overwrote in place. Store a copy, "
+    "p.grad.clone() (or use torch.autograd.grad)."
+)
 
 
 def _dicts(got: Any, n: int) -> list[dict]:
@@ -335,12 +361,18 @@ def test_batch_gradients_first_batch(run):
     for training in (True, False):
         got, want = mode(REFERENCE.both(run, batch_grads), training)
         dicts = _dicts(got["grads"], len(want["grads"]))
+        hint = (
+            "Differentiate loss_fn(model(inputs), targets) (the loss_fn you are given) with respect to every "
+            "parameter that requires grad, with the model in the mode it was handed over in."
+        )
+        shared = _aliasing(got)[0]
+        if shared:
+            hint = f"The dicts of different batches hold the same tensor for {shared[0]!r}: {STORED_GRAD}"
         expect_grads(
             dicts[0],
             want["grads"][0],
             f"For the first batch, with the model handed over in {_mode(training)} mode",
-            hint="Differentiate loss_fn(model(inputs), targets) (the loss_fn you are given) with respect to every "
-            "parameter that requires grad, with the model in the mode it was handed over in.",
+            hint,
         )
 
 
@@ -370,10 +402,7 @@ def test_batch_gradients_no_accumulation(run):
             break
     last = ref[-1]
     if len(dicts) > 1 and all(_close(d.get(k), last[k]) for d in dicts[:-1] for k in last):
-        hint = (
-            "Every dict holds the last batch's gradients: you stored the .grad tensors themselves, which the later "
-            "batches overwrote in place. Store a copy, p.grad.clone() (or use torch.autograd.grad)."
-        )
+        hint = f"Every dict holds the last batch's gradients: {STORED_GRAD}"
     for i, (d, w) in enumerate(zip(dicts, ref, strict=True)):
         expect_grads(d, w, f"For batch {i + 1} of {len(ref)}", hint=hint)
 
@@ -387,22 +416,24 @@ def expect_grads(got: dict, want: dict, where: str, hint: str) -> None:
         expect_tensor(got[name], expected, f"{where}, the gradient of `{name}`", rtol=1e-4, atol=1e-6, hint=hint)
 
 
-@check(7, "batch_gradients: each batch's gradients are tensors of their own")
+# Fresh tensors of any value pass the next check: it is judged once the gradients are right.
+@check(7, "batch_gradients: each batch's gradients are tensors of their own", requires=("batch_gradients_first_batch",))
 def test_batch_gradients_own_tensors(run):
     got = REFERENCE.learner(run, batch_grads)["training"]
     _dicts(got["grads"], 3)
+    shared, own_grad = _aliasing(got)
     hint = (
         "Store a copy of each gradient, p.grad.clone() after backward(), or use torch.autograd.grad, which returns "
         "new tensors; clearing .grad before the next batch does not make the stored tensors independent."
     )
-    if got["shared"]:
+    if shared:
         fail(
-            f"The dicts of different batches hold the same tensor for {got['shared'][0]!r}: the later batches overwrote it, "
+            f"The dicts of different batches hold the same tensor for {shared[0]!r}: the later batches overwrote it, "
             "so an earlier batch's gradient is gone.",
             hint,
         )
-    if got["is_param_grad"]:
-        i, name = got["is_param_grad"][0]
+    if own_grad:
+        i, name = own_grad[0]
         fail(
             f"The gradient returned for {name!r} in batch {i + 1} is the model's own {name}.grad tensor: the next "
             "backward() or zero_grad() by whoever uses the model would change it.",
@@ -410,7 +441,8 @@ def test_batch_gradients_own_tensors(run):
         )
 
 
-@check(4, "batch_gradients: uses the model in the mode it was handed over in")
+# Any forward pass in the mode given passes the next check: it is judged once the dicts are keyed right.
+@check(4, "batch_gradients: uses the model in the mode it was handed over in", requires=("batch_gradients_names",))
 def test_batch_gradients_mode(run):
     for training in (False, True):
         modes = REFERENCE.learner(run, batch_grads)[_mode(training)]["training"]
@@ -457,13 +489,15 @@ def test_predict_output(run):
     hint = "Put the model in evaluation mode with model.eval() before the forward pass, then return model(x)."
     if got["training"] and any(got["training"]):
         hint = (
-            "The model was in training mode, so dropout zeroed random units and batch norm used the batch's own statistics: "
-            "call model.eval() before the forward pass."
+            "The model was in training mode during predict's forward pass (it was handed over in training mode), so "
+            "dropout zeroed random units and batch norm used the batch's own statistics: call model.eval() before "
+            "the forward pass."
         )
     expect_tensor(got["out"], want["out"], "The output of predict", hint=hint)
 
 
-@check(5, "predict: the model is in evaluation mode during the forward pass")
+# Returning x, or nothing, passes the next two checks: they are judged once the output is right.
+@check(5, "predict: the model is in evaluation mode during the forward pass", requires=("predict_output",))
 def test_predict_eval_mode(run):
     got = REFERENCE.learner(run, prediction)
     expect_mode(
@@ -483,7 +517,7 @@ def test_predict_eval_mode(run):
         )
 
 
-@check(6, "predict: no gradient tracking during the forward pass")
+@check(6, "predict: no gradient tracking during the forward pass", requires=("predict_output",))
 def test_predict_no_grad(run):
     got = REFERENCE.learner(run, prediction)
     hint = "Run the forward pass inside `with torch.no_grad():` (or torch.inference_mode())."
@@ -539,9 +573,30 @@ def swish_backward(m, device) -> dict:
         leaf = x.clone().requires_grad_(True)
         m.Swish.apply(leaf).backward(upstream)
         cases.append({"x": x, "upstream": upstream, "grad": leaf.grad})
-    x64 = torch.randn(7, generator=g, dtype=torch.float64).to(device).requires_grad_(True)
-    ok = torch.autograd.gradcheck(m.Swish.apply, (x64,), raise_exception=False)
-    return {"cases": cases, "gradcheck": bool(ok)}
+    return {"cases": cases}
+
+
+EPS = 1e-6  # torch.autograd.gradcheck's defaults: step, and how close backward must come
+GRADCHECK_ATOL, GRADCHECK_RTOL = 1e-5, 1e-3
+
+
+def swish_slopes(m, device) -> dict:
+    """What torch.autograd.gradcheck looks at, for float64 x of shape (7,): backward's gradient for
+    each one-hot grad_output (the Jacobian, row by row), and forward at x ± EPS along each axis
+    (its slopes, by finite differences). The check compares them."""
+    x = torch.randn(7, generator=torch.Generator().manual_seed(11), dtype=torch.float64).to(device)
+    rows = []
+    for i in range(x.numel()):
+        leaf = x.clone().requires_grad_(True)
+        m.Swish.apply(leaf).backward(torch.zeros_like(x).index_fill_(0, torch.tensor([i], device=device), 1.0))
+        rows.append(leaf.grad)
+    plus, minus = [], []
+    with torch.no_grad():
+        for j in range(x.numel()):
+            step = torch.zeros_like(x).index_fill_(0, torch.tensor([j], device=device), EPS)
+            plus.append(m.Swish.apply(x + step))
+            minus.append(m.Swish.apply(x - step))
+    return {"x": x, "rows": rows, "plus": plus, "minus": minus}
 
 
 @check(5, "Swish: forward computes x * sigmoid(x)")
@@ -578,15 +633,45 @@ def test_swish_backward(run):
         expect_tensor(mine, w["grad"], label, rtol=1e-5, atol=1e-6, hint=hint)
 
 
-@check(5, "Swish: passes torch.autograd.gradcheck in float64")
+def _float_tensor(value: Any, shape: tuple[int, ...]) -> bool:
+    return isinstance(value, torch.Tensor) and tuple(value.shape) == shape and value.is_floating_point()
+
+
+# An identity forward with a backward that returns grad_output agrees with itself: whether backward
+# matches forward is judged once forward is right.
+@check(
+    5,
+    "Swish: backward matches forward's slope in float64 (as torch.autograd.gradcheck checks)",
+    requires=("swish_forward",),
+)
 def test_swish_gradcheck(run):
-    got = REFERENCE.learner(run, swish_backward)
-    if not got["gradcheck"]:
+    got = REFERENCE.learner(run, swish_slopes)
+    x, n = got["x"], got["x"].numel()
+    hint = (
+        "Check the derivative: d/dx[x·sigmoid(x)] = s + x·s·(1 − s) with s = sigmoid(x), multiplied by grad_output; "
+        "compute it in the dtype of x (no .float())."
+    )
+    label = "Swish.apply(x).backward(grad_output) for float64 x of shape (7,)"
+    for grad in got["rows"]:
+        if not _float_tensor(grad, (n,)):
+            fail(f"After {label}, x.grad is {describe(grad)}, expected a float tensor of shape ({n},).", hint)
+    for out in got["plus"] + got["minus"]:
+        if not _float_tensor(out, (n,)):
+            fail(
+                f"Swish.apply(x) for float64 x of shape ({n},) returned {describe(out)}, expected a float tensor of shape ({n},)."
+            )
+    analytical = torch.stack(got["rows"]).double()  # [i, j]: d out[i] / d x[j], from backward
+    numerical = ((torch.stack(got["plus"]).double() - torch.stack(got["minus"]).double()) / (2 * EPS)).T
+    bad = (analytical - numerical).abs() > GRADCHECK_ATOL + GRADCHECK_RTOL * numerical.abs()
+    if bool(bad.any()):
+        i, j = (int(k) for k in bad.nonzero()[0])
+        which = f"at x = {float(x[j]):.4g}" if i == j else f"of output {i} with respect to x[{j}] = {float(x[j]):.4g}"
         fail(
-            "torch.autograd.gradcheck failed: the gradient your backward returns does not match the slope of your forward "
-            "measured by finite differences (float64 inputs).",
-            "Check the derivative: d/dx[x·sigmoid(x)] = s + x·s·(1 − s) with s = sigmoid(x), multiplied by grad_output; "
-            "compute it in the dtype of x (no .float()).",
+            "The gradcheck failed (float64 inputs, as torch.autograd.gradcheck runs it): the gradient your backward "
+            "returns does not match the slope of your forward measured by finite differences. The derivative "
+            f"{which} is {float(analytical[i, j]):.6g} by your backward and {float(numerical[i, j]):.6g} by finite "
+            "differences, so your backward is not the derivative of x·sigmoid(x).",
+            hint,
         )
 
 

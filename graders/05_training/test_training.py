@@ -3,6 +3,11 @@
 Scenarios (plain functions of ``(module, device, ...)``) run in sandbox children on the
 learner's and on the reference's module, with the same seeds and the same initial
 weights; the ``test_*`` checks compare what came back.
+
+A property that code doing nothing also has (no gradient tracking, nothing changed, norms
+below a bound, the right mode) pays only once the function does its job: those checks
+``require`` the function's main check (train_step's parameters, train_one_epoch's
+parameters, evaluate's accuracy, fit's learning-rate schedule for its clipping).
 """
 
 from __future__ import annotations
@@ -119,7 +124,7 @@ def test_train_step_clears_gradients(run):
     )
 
 
-@check(10, "train_step: clips the gradient norm to max_grad_norm")
+@check(10, "train_step: clips the gradient norm to max_grad_norm", requires=("train_step_updates_parameters",))
 def test_train_step_clips_gradients(run):
     got, want = run(step_once, False, 0.5, 10.0)
     norms = got["norms"]
@@ -172,7 +177,9 @@ EPOCH_MAX_NORM = 0.3  # not the default, and below the gradient norms of this pr
 
 
 def one_epoch(m, device):
-    model = make_model(device, batchnorm=True)
+    # No batch norm or dropout: both modes compute the same, so the parameters check judges the
+    # arithmetic of the epoch and the training-mode check (the probe) judges model.train().
+    model = make_model(device)
     model.eval()  # handed over in evaluation mode: train_one_epoch must switch it
     probe = ForwardProbe(model)
     criterion = RecordingLoss()
@@ -189,17 +196,6 @@ def one_epoch(m, device):
         "params": snapshot(model),
         "norms": steps.field("grad_norm"),
     }
-
-
-@check(5, "train_one_epoch: the model is in training mode")
-def test_train_one_epoch_training_mode(run):
-    got = run.learner(one_epoch)
-    expect_mode(
-        got["training"],
-        True,
-        "The model was in evaluation mode during training forward passes (it was handed over in evaluation mode).",
-        "Call model.train() at the start of train_one_epoch: dropout and batch norm behave differently in the two modes.",
-    )
 
 
 @check(5, "train_one_epoch: every batch is used once")
@@ -247,8 +243,19 @@ def test_train_one_epoch_parameters(run):
     expect_tensors(
         got["params"],
         want["params"],
-        "After one epoch, parameter or buffer",
+        "After one epoch, parameter",
         hint="Do exactly what train_step does for each batch, in the order the loader yields them, with the given optimizer and max_grad_norm.",
+    )
+
+
+@check(5, "train_one_epoch: the model is in training mode", requires=("train_one_epoch_parameters",))
+def test_train_one_epoch_training_mode(run):
+    got = run.learner(one_epoch)
+    expect_mode(
+        got["training"],
+        True,
+        "The model was in evaluation mode during training forward passes (it was handed over in evaluation mode).",
+        "Call model.train() at the start of train_one_epoch: dropout and batch norm behave differently in the two modes.",
     )
 
 
@@ -273,7 +280,25 @@ def evaluation(m, device, training: bool = True):
     }
 
 
-@check(5, "evaluate: the model is in evaluation mode")
+@check(5, "evaluate: accuracy matches the reference")
+def test_evaluate_accuracy(run):
+    got, want = run(evaluation)
+    value = got["accuracy"]
+    hint = "Count correct argmax predictions over all batches and divide by the number of samples."
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1:
+        hint = "Return a fraction in [0, 1], not a percentage."
+    elif any(got["training"]):
+        stats = [k for k in changed(got["before"], got["after"]) if "running_" in k]
+        hint = (
+            "The forward passes ran in training mode (the model was handed over in training mode), so dropout was active "
+            "and batch norm used batch statistics"
+            + (" and updated its running statistics" if stats else "")
+            + ": call model.eval() before the forward passes."
+        )
+    expect_float(value, want["accuracy"], "The accuracy evaluate returns", hint=hint)
+
+
+@check(5, "evaluate: the model is in evaluation mode", requires=("evaluate_accuracy",))
 def test_evaluate_eval_mode(run):
     got = run.learner(evaluation)
     expect_mode(
@@ -289,7 +314,7 @@ def test_evaluate_eval_mode(run):
         )
 
 
-@check(5, "evaluate: no gradient tracking")
+@check(5, "evaluate: no gradient tracking", requires=("evaluate_accuracy",))
 def test_evaluate_no_grad(run):
     got = run.learner(evaluation)
     if any(got["grad"]):
@@ -304,28 +329,27 @@ def test_evaluate_no_grad(run):
         )
 
 
-@check(5, "evaluate: changes no parameter or buffer")
+@check(5, "evaluate: changes no parameter or buffer", requires=("evaluate_accuracy",))
 def test_evaluate_changes_nothing(run):
     got = run.learner(evaluation)
-    names = changed(got["before"], got["after"])
-    if names:
-        stats = [k for k in names if "running_" in k or "num_batches" in k]
-        hint = (
-            "Batch norm updated its running statistics, which happens in training mode: call model.eval() first."
-            if stats
-            else "Evaluation must not train the model."
+    before, after = got["before"], got["after"]
+    names = changed(before, after)
+    if not names:
+        return
+    retyped = [k for k in names if isinstance(after.get(k), torch.Tensor) and after[k].dtype != before[k].dtype]
+    if retyped:
+        fail(
+            f"Evaluation changed the dtype of {', '.join(retyped)} ({before[retyped[0]].dtype} → {after[retyped[0]].dtype}).",
+            "Hand the model back as it came: do not convert it in evaluate (model.double(), model.half(), model.to(dtype)); "
+            "the training that follows expects its parameters as they were.",
         )
-        fail(f"Evaluation changed {', '.join(names)}.", hint)
-
-
-@check(5, "evaluate: accuracy matches the reference")
-def test_evaluate_accuracy(run):
-    got, want = run(evaluation)
-    value = got["accuracy"]
-    hint = "Count correct argmax predictions over all batches and divide by the number of samples."
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1:
-        hint = "Return a fraction in [0, 1], not a percentage."
-    expect_float(value, want["accuracy"], "The accuracy evaluate returns", hint=hint)
+    stats = [k for k in names if "running_" in k or "num_batches" in k]
+    hint = (
+        "Batch norm updated its running statistics, which happens in training mode: call model.eval() first."
+        if stats
+        else "Evaluation must not train the model."
+    )
+    fail(f"Evaluation changed {', '.join(names)}.", hint)
 
 
 # --------------------------------------------------------------------------- fit
@@ -430,10 +454,16 @@ def test_fit_schedule(run):
     fail(f"The learning rate at the start of each epoch was [{trail}], expected [{expected}].", hint)
 
 
-@check(4, "fit: clips gradients at norm 1.0")
+@check(4, "fit: clips gradients at norm 1.0", requires=("fit_schedule",))
 def test_fit_clipping(run):
     got = run.learner(fitting)
-    worst = max((s["grad_norm"] for s in got["steps"]), default=0.0)
+    norms = [s["grad_norm"] for s in got["steps"]]
+    if not any(norm > 0 for norm in norms):
+        fail(
+            f"None of the {len(norms)} optimizer steps during fit had a gradient, so clipping cannot be judged.",
+            "Call loss.backward() before each optimizer.step() (train_one_epoch does it for you).",
+        )
+    worst = max(norms)
     if worst > 1.0 + 1e-4:
         fail(
             f"A gradient norm of {worst:.4g} reached optimizer.step() during fit.",
@@ -447,6 +477,8 @@ def test_fit_parameters(run):
     hint = "Use nn.CrossEntropyLoss on the model's raw outputs, AdamW, clipping at 1.0 and the schedule, in the order the task gives."
     if got["softmax"] > want["softmax"]:
         hint = "Your code applies softmax before the loss: nn.CrossEntropyLoss expects raw logits and applies log-softmax itself."
+    elif max((s["grad_norm"] for s in got["steps"]), default=0.0) > 1.0 + 1e-4:
+        hint = "Gradient norms above 1.0 reached optimizer.step(): clip with nn.utils.clip_grad_norm_(model.parameters(), 1.0) between backward() and step()."
     expect_tensors(got["params"], want["params"], "After fit, parameter", rtol=1e-4, atol=1e-5, hint=hint)
 
 

@@ -11,7 +11,8 @@ What is observed, and how (the instruments are in ``torchgrade.kit.amp``):
 - the scaler: ``AmpSpy`` wraps ``torch.amp.GradScaler.scale/step/update`` on the class
   (which also covers the deprecated ``torch.cuda.amp`` / ``torch.cpu.amp`` subclasses) to
   record the order of the calls, and that backward() ran on the scaled loss;
-- the deprecated API: the ``FutureWarning`` it emits (``AmpSpy``), the classes used
+- the deprecated API: the ``FutureWarning`` it emits (every warning is recorded raw by
+  ``warnings_seen``, and picked out in the check), the classes used
   (``is_deprecated_amp``), and the learner's source text (``deprecated_amp_in_source``:
   code only, comments and strings left out), so that a deprecated call on a branch the CPU
   run never takes (``if device_type == "cuda": torch.cuda.amp...``) is seen too;
@@ -23,9 +24,20 @@ What is observed, and how (the instruments are in ``torchgrade.kit.amp``):
 
 ``amp_step_clears_gradients`` requires ``amp_step_parameters``: gradients left over from
 before the call are judged once a plain step (the same scenario without them) matches.
+``current_amp_api`` covers make_scaler and amp_train_step, and code that does nothing uses
+no deprecated API either: it judges only the functions whose main checks pass
+(``torchgrade.kit.working``), and waits while none does.
+
+Scenarios only observe: they return type names and class lists, the scalers' ids, raw
+warnings and states; whether something is a GradScaler or a torch.dtype, whether the step
+used its own scaler, which warnings are AMP deprecations, is decided in the checks.
 """
 
 from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -38,6 +50,8 @@ from torchgrade.kit import (
     changed,
     check,
     deprecated_amp_in_source,
+    deprecation_warnings,
+    describe,
     describe_type,
     expect_float,
     expect_tensors,
@@ -48,6 +62,7 @@ from torchgrade.kit import (
     snapshot,
     stale_gradients,
     type_name,
+    working,
 )
 
 # --------------------------------------------------------------------------- shared setup
@@ -82,26 +97,24 @@ def dtypes(m, device):
         asked: list[str] = []
         with fake_gpu(asked):
             value = m.autocast_dtype(dev)
-        out[dev] = {
-            "is_dtype": isinstance(value, torch.dtype),
-            "value": str(value) if isinstance(value, torch.dtype) else value,
-            "asked": sorted(set(asked)),
-        }
+        out[dev] = {"type": type_name(value), "value": value, "asked": asked}  # a dtype comes back as its str()
     return out
 
 
 def _expect_dtype(got: dict, dev: str, want: str, why: str) -> None:
     value = got[dev]
-    if not value["is_dtype"]:
+    if value["type"] != DTYPE_TYPE:
+        shown = repr(value["value"]) if isinstance(value["value"], (str, int, float)) else describe(value["value"])
         fail(
-            f"autocast_dtype({dev!r}) returned {value['value']!r}, not a torch.dtype.",
+            f"autocast_dtype({dev!r}) returned {shown}, not a torch.dtype.",
             f"Return the dtype object itself, {want}.",
         )
     if value["value"] != want:
         gpu = ""
-        if value["asked"]:
-            calls = " and ".join(f"torch.cuda.{name}()" for name in value["asked"])
-            verb = "are" if len(value["asked"]) > 1 else "is"
+        asked = sorted(set(value["asked"]))
+        if asked:
+            calls = " and ".join(f"torch.cuda.{name}()" for name in asked)
+            verb = "are" if len(asked) > 1 else "is"
             gpu = (
                 f" (This check asks as on a machine whose GPU supports bfloat16, where {calls}, which your code asks, "
                 f"{verb} True: the dtype depends on the device type, not on what the machine supports.)"
@@ -135,24 +148,58 @@ def test_autocast_dtype_cuda(run):
 # --------------------------------------------------------------------------- make_scaler
 
 
-def scaler_for(m, device, dev_type):
-    """make_scaler(dev_type) as on a machine with a GPU (CUDA scalers are built lazily)."""
-    spy, asked = AmpSpy(), []
-    with fake_gpu(asked, functions=("is_available",)), spy.watching():
-        scaler = m.make_scaler(dev_type)
-    info = {
-        "type": type_name(scaler),
-        "is_scaler": isinstance(scaler, torch.amp.GradScaler),
-        "deprecated": spy.deprecated,
-        "asked_cuda": bool(asked),
-    }
-    if info["is_scaler"]:
-        info |= {"device": str(scaler._device), "enabled": bool(scaler.is_enabled())}
+def classes(value) -> list[str]:
+    """The qualified names of the classes ``value`` is an instance of (its type's MRO): the check judges them."""
+    return [f"{c.__module__}.{c.__qualname__}" for c in type(value).__mro__]
+
+
+SCALER_CLASS = f"{torch.amp.GradScaler.__module__}.{torch.amp.GradScaler.__qualname__}"
+DTYPE_TYPE = type_name(torch.float32)
+
+
+def scaler_state(scaler) -> dict:
+    """What a scaler is: its classes and, for a GradScaler, its device and whether it is enabled, as they are."""
+    info = {"type": type_name(scaler), "classes": classes(scaler)}
+    if SCALER_CLASS in info["classes"]:  # only a GradScaler has these to read
+        info |= {"device": str(scaler._device), "enabled": scaler.is_enabled()}
     return info
 
 
+@contextlib.contextmanager
+def warnings_seen() -> Iterator[list[dict]]:
+    """Every warning raised inside, as ``{"classes": its category's MRO names, "message": text}``."""
+    seen: list[dict] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield seen
+        finally:
+            seen += [{"classes": [c.__name__ for c in w.category.__mro__], "message": str(w.message)} for w in caught]
+
+
+def _amp_deprecations(seen: list[dict]) -> list[str]:
+    """In the check: the texts of the AMP deprecation warnings among those a scenario saw (``warnings_seen``)."""
+
+    def category(w: dict) -> type[Warning]:
+        return next((c for c in (FutureWarning, DeprecationWarning) if c.__name__ in w["classes"]), UserWarning)
+
+    return deprecation_warnings([warnings.WarningMessage(w["message"], category(w), "", 0) for w in seen])
+
+
+def scaler_for(m, device, dev_type):
+    """make_scaler(dev_type) as on a machine with a GPU (CUDA scalers are built lazily)."""
+    asked: list[str] = []
+    with fake_gpu(asked, functions=("is_available",)), warnings_seen() as seen:
+        scaler = m.make_scaler(dev_type)
+    return scaler_state(scaler) | {"warnings": seen, "asked": asked}
+
+
+def _is_scaler(got: dict) -> bool:
+    return SCALER_CLASS in got["classes"]
+
+
 def _expect_scaler(got: dict, dev: str) -> None:
-    if not got["is_scaler"]:
+    if not _is_scaler(got):
         fail(
             f"make_scaler({dev!r}) returned {describe_type(got['type'])}, not a torch.amp.GradScaler.",
             "Return torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda')) for every device type, the CPU included: "
@@ -175,7 +222,7 @@ def test_make_scaler_cpu(run):
                 " (This check builds the scaler as on a machine with a GPU, where torch.cuda.is_available(), which your code asks, is True:"
                 " whether to scale depends on the device type, not on the machine.)"
             )
-            if got["asked_cuda"]
+            if got["asked"]
             else ""
         )
         fail(
@@ -211,7 +258,7 @@ def amp_step(m, device, stale_grads: bool = False, inf_grad: bool = False):
     scaler = torch.amp.GradScaler(dev_type, init_scale=INIT_SCALE, enabled=True)
     before = snapshot(model)
     spy = AmpSpy()
-    with spy.watching():
+    with spy.watching(), warnings_seen() as seen:
         loss = m.amp_train_step(model, make_batch(), criterion, optimizer, scaler, dev_type)
     return {
         "loss": loss,
@@ -221,8 +268,9 @@ def amp_step(m, device, stale_grads: bool = False, inf_grad: bool = False):
         "errors": spy.errors,
         "scales": spy.scales,
         "autocast": spy.autocast,
-        "deprecated": spy.deprecated,
-        "own_scaler": any(s != id(scaler) for s in spy.scalers),
+        "warnings": seen,
+        "scalers": spy.scalers,  # id() of every scaler whose scale/step/update was called
+        "given": id(scaler),
         "before": before,
         "params": snapshot(model),
         "scale_after": float(scaler.get_scale()),
@@ -270,6 +318,11 @@ def test_amp_step_loss_autocast(run):
         )
 
 
+def _own_scaler(got: dict) -> bool:
+    """Whether amp_train_step called scale/step/update on a scaler other than the one it was given."""
+    return any(s != got["given"] for s in got["scalers"])
+
+
 NAMES = {
     "scale": "scaler.scale(loss)",
     "backward": "backward()",
@@ -284,7 +337,7 @@ ORDER = ["scale", "backward", "step", "update"]
 def test_amp_step_scaler_order(run):
     got = run.learner(amp_step)
     seq = got["events"]
-    if got["own_scaler"]:
+    if _own_scaler(got):
         fail(
             "amp_train_step used a GradScaler of its own instead of the scaler it was given.",
             "Use the scaler argument: the caller creates it once (make_scaler) so that its scale carries over from step to step.",
@@ -381,7 +434,7 @@ def test_amp_step_skips_inf_step(run):
         )
         fail(f"A gradient was inf, yet the step changed {', '.join(names)}.", hint)
     scale, expected = got["scale_after"], want["scale_after"]
-    if scale != expected and got["own_scaler"]:
+    if scale != expected and _own_scaler(got):
         fail(
             f"The scaler amp_train_step was given still has scale {scale:g}, expected {expected:g}: your code used a GradScaler of its own.",
             "Use the scaler argument, so that its scale carries over from step to step.",
@@ -456,16 +509,22 @@ MODERN = {"autocast": "torch.autocast({dev!r}, dtype=...)", "GradScaler": "torch
 
 @check(10, "uses the current torch.amp API, not the deprecated torch.cuda.amp / torch.cpu.amp")
 def test_current_amp_api(run):
-    results = [run.learner(scaler_for, "cpu"), run.learner(scaler_for, "cuda"), run.learner(amp_step)]
-    texts = list(dict.fromkeys(t for r in results for t in r["deprecated"]))
+    # Judged for the functions that already work, so that code which does nothing earns nothing here.
+    functions = working(
+        run,
+        {"make_scaler": (test_make_scaler_cpu, test_make_scaler_cuda), "amp_train_step": (test_amp_step_parameters,)},
+    )
+    scalers = [run.learner(scaler_for, dev) for dev in ("cpu", "cuda")] if "make_scaler" in functions else []
+    steps = [run.learner(amp_step)] if "amp_train_step" in functions else []
+    texts = list(dict.fromkeys(t for r in scalers + steps for t in _amp_deprecations(r["warnings"])))
     if texts:
         fail(
             f"Your code uses the deprecated API: {' '.join(texts)}",
             "The current API is torch.autocast(device_type, dtype=...) and torch.amp.GradScaler(device_type, ...).",
         )
     old = sorted(
-        {r["type"] for r in results[:2] if is_deprecated_amp(r["type"])}
-        | {a["class"] for a in results[2]["autocast"] if is_deprecated_amp(a["class"])}
+        {r["type"] for r in scalers if is_deprecated_amp(r["type"])}
+        | {a["class"] for r in steps for a in r["autocast"] if is_deprecated_amp(a["class"])}
     )
     if old:
         fail(
@@ -499,15 +558,11 @@ def gpu_step(m, device):
     criterion = AutocastLoss("cuda")
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     scaler = m.make_scaler("cuda")
-    is_scaler = isinstance(scaler, torch.amp.GradScaler)
-    enabled = bool(scaler.is_enabled()) if is_scaler else False
+    state = scaler_state(scaler)  # before the step, as make_scaler returned it
     spy = AmpSpy()
     with spy.watching():
         loss = m.amp_train_step(model, make_batch(), criterion, optimizer, scaler, "cuda")
-    return {
-        "type": type_name(scaler),
-        "is_scaler": is_scaler,
-        "enabled": enabled,
+    return state | {
         "forward": forward,
         "events": spy.events,
         "scales": spy.scales,
@@ -519,7 +574,7 @@ def gpu_step(m, device):
 @check(5, "make_scaler: the CUDA scaler is enabled on a GPU", cuda=True)
 def test_make_scaler_enabled_on_gpu(run):
     got = run.learner(gpu_step)
-    if not got["is_scaler"]:
+    if not _is_scaler(got):
         fail(
             f"make_scaler('cuda') returned {describe_type(got['type'])}, not a torch.amp.GradScaler.",
             "Return torch.amp.GradScaler(device_type, enabled=(device_type == 'cuda')).",

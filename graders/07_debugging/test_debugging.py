@@ -10,10 +10,18 @@ and some parameters have no gradient (``aux`` is unused by the forward pass, ``b
 is frozen), while ``head.weight`` is frozen after backward() and keeps its gradient: only
 ``.grad is None`` decides what is left out.
 
-None of the functions may change the gradients they read: every scenario compares the
-gradients after the call with a copy taken before it (NaN and Inf compare equal to
-themselves). op_counts is also handed over a model in evaluation mode, and gradient
-tracking must be on again when it returns.
+None of the functions may change the gradients they read: every scenario returns a copy of
+the gradients taken before the call and one taken after it, and the check compares them
+(NaN and Inf compare equal to themselves). op_counts is also handed over a model in
+evaluation mode, and gradient tracking must be on again when it returns.
+
+Scenarios only observe: they return raw values, exceptions (their classes and messages),
+modes and gradient copies; every comparison happens in the checks. A property that code
+doing nothing also has pays only once the function does its job: the values and types of
+grad_norms wait for its names (``requires=``), check_finite's message and quiet return for
+its NaN and Inf checks, op_counts' mode and grad-mode checks for its counts, and
+``gradients_unchanged`` judges only the functions whose main checks pass
+(``torchgrade.kit.working``).
 """
 
 from __future__ import annotations
@@ -25,16 +33,16 @@ from torch import nn
 
 from torchgrade.kit import (
     ForwardProbe,
-    attempt,
     check,
     describe,
     expect_mode,
     fail,
-    grad_changes,
+    grad_differences,
     grad_snapshot,
     labelled,
     name_differences,
     randn,
+    working,
 )
 
 # --------------------------------------------------------------------------- shared setup
@@ -62,6 +70,27 @@ def _names(values) -> str:
     return ", ".join(map(str, values))
 
 
+def outcome(fn, *args) -> dict:
+    """Call learner code and record how it ended, as raw data for the check to judge.
+
+    ``{"returned": value, "raised": None}``, or ``{"raised": "ValueError", "classes": the
+    qualified names of the exception's classes, "message": str(exc)}``. NotImplementedError
+    passes through, so that an unfinished function reads "not implemented yet".
+    """
+    try:
+        return {"returned": fn(*args), "raised": None}
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # learner code may raise anything: the check explains it
+        classes = [f"{c.__module__}.{c.__qualname__}" for c in type(exc).__mro__]
+        return {"raised": type(exc).__name__, "classes": classes, "message": str(exc)}
+
+
+def _fpe(rec: dict) -> bool:
+    """Whether the recorded exception is a FloatingPointError (or a subclass of it)."""
+    return "builtins.FloatingPointError" in rec.get("classes", [])
+
+
 def _raised(rec: dict) -> str:
     """'ValueError: loss is nan.' (with a final period unless the message has one)."""
     text = f"{rec['raised']}: {rec['message']}" if rec["message"] else rec["raised"]
@@ -78,14 +107,17 @@ def norms(m, device):
     nn.functional.cross_entropy(model(x), y).backward()  # aux is unused: its .grad stays None
     model.head.weight.requires_grad_(False)  # frozen after backward(): it keeps its .grad, so it has a norm
     none = [n for n, p in model.named_parameters() if p.grad is None]
+    frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
+    weight_norms = {n: p.detach().norm().item() for n, p in model.named_parameters()}
     before = grad_snapshot(model)
     result = m.grad_norms(model)
     return {
         "norms": result,
         "none": none,
-        "frozen": [n for n, p in model.named_parameters() if not p.requires_grad],
-        "weight_norms": {n: p.detach().norm().item() for n, p in model.named_parameters()},
-        "changes": grad_changes(before, model),
+        "frozen": frozen,
+        "weight_norms": weight_norms,
+        "grads_before": before,
+        "grads_after": grad_snapshot(model),
     }
 
 
@@ -103,6 +135,11 @@ def _norms_dict(got: dict) -> dict:
 def test_grad_norms_names(run):
     got, want = run(norms)
     result = _norms_dict(got)
+    if not result and want["norms"]:
+        fail(
+            f"grad_norms returned an empty dict; {len(want['norms'])} parameters of this model have a gradient.",
+            "Build {name: p.grad.norm().item() for name, p in model.named_parameters() if p.grad is not None}.",
+        )
     extra = [k for k in result if k not in want["norms"]]
     missing = [k for k in want["norms"] if k not in result]
     none_extra = [k for k in extra if k in got["none"]]
@@ -125,14 +162,12 @@ def test_grad_norms_names(run):
         )
 
 
-@check(10, "grad_norms: each value is the L2 norm of the parameter's gradient")
+@check(10, "grad_norms: each value is the L2 norm of the parameter's gradient", requires=("grad_norms_names",))
 def test_grad_norms_values(run):
     got, want = run(norms)
     result = _norms_dict(got)
     for name, expected in want["norms"].items():
-        if name not in result:
-            continue  # the names check reports it
-        value = result[name]
+        value = result[name]  # the names are right: this check requires grad_norms_names
         if isinstance(value, torch.Tensor) and value.numel() == 1:
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -147,7 +182,7 @@ def test_grad_norms_values(run):
         fail(f"The gradient norm of {name} is {value:.6g}, expected {expected:.6g}.", hint)
 
 
-@check(5, "grad_norms: the values are Python floats")
+@check(5, "grad_norms: the values are Python floats", requires=("grad_norms_values",))
 def test_grad_norms_floats(run):
     got = run.learner(norms)
     result = _norms_dict(got)
@@ -183,11 +218,7 @@ FINITE = {
 def finiteness(m, device):
     out = {}
     for name, make in {**NONFINITE, **FINITE}.items():
-        rec = attempt(m.check_finite, make(device))
-        if rec["raised"] is None:
-            value = rec.pop("returned")
-            rec["returned"] = None if value is None else describe(value)
-        out[name] = rec
+        out[name] = outcome(m.check_finite, make(device))
     return out
 
 
@@ -196,11 +227,21 @@ def _expect_raises(got: dict, cases: list[str], kind: str, quiet_hint: str) -> N
         rec = got[case]
         if rec["raised"] is None:
             fail(f"check_finite returned quietly for a loss of {case}.", quiet_hint)
-        if not rec["fpe"]:
+        if not _fpe(rec):
+            also = [c for c in FINITE if (got[c]["raised"], got[c].get("message")) == (rec["raised"], rec["message"])]
+            hint = (
+                f"Raise FloatingPointError, Python's built-in error for a failed floating-point computation (here a {kind} loss), "
+                'e.g. raise FloatingPointError(f"loss is {loss.item()}").'
+            )
+            if also:  # the test itself failed, not a deliberate signal
+                hint = (
+                    f"Your code raised the same error for the finite loss {also[0]}, so it is the test itself that fails: "
+                    "test the tensor with torch.isfinite(loss), which works on any tensor (one that requires grad included), "
+                    "and raise FloatingPointError yourself."
+                )
             fail(
                 f"For a loss of {case}, check_finite raised {rec['raised']} ({rec['message']!r}); the task asks for FloatingPointError.",
-                f"Raise FloatingPointError, Python's built-in error for a failed floating-point computation (here a {kind} loss), "
-                'e.g. raise FloatingPointError(f"loss is {loss.item()}").',
+                hint,
             )
 
 
@@ -225,25 +266,17 @@ def test_check_finite_inf(run):
     _expect_raises(got, [c for c in NONFINITE if "inf" in c], "infinite", hint)
 
 
-@check(4, "check_finite: the error message says nan or inf")
+@check(4, "check_finite: the error message says nan or inf", requires=("check_finite_nan", "check_finite_inf"))
 def test_check_finite_message(run):
     got = run.learner(finiteness)
-    judged = 0
-    for case in NONFINITE:
+    for case in NONFINITE:  # each raised FloatingPointError: this check requires check_finite_nan and _inf
         rec = got[case]
-        if rec["raised"] is None:
-            continue
-        judged += 1
         word = "nan" if case.startswith("nan") else "inf"
         if word not in rec["message"].lower():
             fail(
                 f"For a loss of {case}, the error message is {rec['message']!r}, which does not contain {word!r}.",
                 "Say which problem it is, e.g. raise FloatingPointError(f\"loss is {loss.item()}\"), which reads 'loss is nan' or 'loss is inf'.",
             )
-    if not judged:
-        fail(
-            "check_finite raised no error for NaN or Inf losses (see the checks above), so there is no message to judge."
-        )
     nan_msg, inf_msg = got["nan"].get("message", "").lower(), got["inf"].get("message", "").lower()
     if nan_msg and nan_msg == inf_msg:
         fail(
@@ -252,7 +285,11 @@ def test_check_finite_message(run):
         )
 
 
-@check(8, "check_finite: returns None quietly for finite losses, however large")
+@check(
+    8,
+    "check_finite: returns None quietly for finite losses, however large",
+    requires=("check_finite_nan", "check_finite_inf"),
+)
 def test_check_finite_quiet(run):
     got = run.learner(finiteness)
     for case in FINITE:
@@ -264,7 +301,7 @@ def test_check_finite_quiet(run):
             fail(f"For the finite loss {case}, check_finite raised {_raised(rec)}", hint)
         if rec["returned"] is not None:
             fail(
-                f"check_finite returned {rec['returned']} for the finite loss {case}; it should return None.",
+                f"check_finite returned {describe(rec['returned'])} for the finite loss {case}; it should return None.",
                 "Return nothing when the loss is finite; signal a problem only by raising FloatingPointError.",
             )
 
@@ -300,8 +337,7 @@ def gradients(m, device):
             elif what in BAD:
                 p.grad.view(-1)[1] = BAD[what]  # one bad value among finite ones
         before = grad_snapshot(model)
-        out[case] = attempt(m.nonfinite_grads, model)
-        out[case]["changes"] = grad_changes(before, model)
+        out[case] = outcome(m.nonfinite_grads, model) | {"grads_before": before, "grads_after": grad_snapshot(model)}
     return out
 
 
@@ -426,7 +462,8 @@ def profiling(m, device, mode: str = "train"):
         "grad": probe.field("grad_enabled"),
         "after": model.training,
         "grad_after": grad_after,
-        "changes": grad_changes(before, model),
+        "grads_before": before,
+        "grads_after": grad_snapshot(model),
     }
 
 
@@ -481,7 +518,7 @@ def test_op_counts_counts(run):
     fail(f"The operator counts differ from the profile of the same forward pass: {'; '.join(details)}.", hint)
 
 
-@check(5, "op_counts: leaves the model in the mode it was handed over in")
+@check(5, "op_counts: leaves the model in the mode it was handed over in", requires=("op_counts_counts",))
 def test_op_counts_keeps_mode(run):
     got = run.learner(profiling)
     expect_mode(
@@ -510,7 +547,7 @@ def test_op_counts_keeps_mode(run):
         )
 
 
-@check(5, "op_counts: no gradient tracking during the profiled forward pass")
+@check(5, "op_counts: no gradient tracking during the profiled forward pass", requires=("op_counts_counts",))
 def test_op_counts_no_grad(run):
     got = run.learner(profiling)
     if any(got["grad"]):
@@ -532,13 +569,24 @@ def test_op_counts_no_grad(run):
 
 @check(5, "grad_norms, nonfinite_grads and op_counts leave the gradients unchanged")
 def test_gradients_unchanged(run):
-    found = [("grad_norms", run.learner(norms)["changes"])]
-    found += [("nonfinite_grads", rec["changes"]) for rec in run.learner(gradients).values()]
-    found += [
-        ("op_counts", run.learner(profiling)["changes"]),
-        ("op_counts", run.learner(profiling, "eval")["changes"]),
-    ]
-    for fn, changes in found:
+    # Judged for the functions that already work, so that code which does nothing earns nothing here.
+    functions = working(
+        run,
+        {
+            "grad_norms": (test_grad_norms_names, test_grad_norms_values),
+            "nonfinite_grads": (test_nonfinite_grads_nan, test_nonfinite_grads_inf),
+            "op_counts": (test_op_counts_counts,),
+        },
+    )
+    records = []
+    if "grad_norms" in functions:
+        records.append(("grad_norms", run.learner(norms)))
+    if "nonfinite_grads" in functions:
+        records += [("nonfinite_grads", rec) for rec in run.learner(gradients).values()]
+    if "op_counts" in functions:
+        records += [("op_counts", run.learner(profiling)), ("op_counts", run.learner(profiling, "eval"))]
+    for fn, rec in records:
+        changes = grad_differences(rec["grads_before"], rec["grads_after"])
         if changes:
             what = "; ".join(f"{name}.grad {how}" for name, how in changes[:4]) + ("; ..." if len(changes) > 4 else "")
             fail(

@@ -29,17 +29,11 @@ from torchgrade.kit.compare import (
 )
 from torchgrade.kit.data import blobs, labelled, randn
 from torchgrade.kit.describe import article, describe, describe_type, name_differences
+from torchgrade.kit.observe import same_memory, storage_address, write_into, wrote_through
 from torchgrade.kit.probes import ForwardProbe, OpTrace, StepProbe, attempt, grad_norm
 from torchgrade.kit.source import code_lines, find_in_code
-from torchgrade.kit.state import (
-    changed,
-    grad_changes,
-    grad_snapshot,
-    shares_storage,
-    snapshot,
-    stale_gradients,
-    writes_through,
-)
+from torchgrade.kit.state import changed, grad_differences, grad_snapshot, snapshot, stale_gradients
+from torchgrade.kit.working import check_name, passes, working
 
 __all__ = [
     "AmpSpy",
@@ -56,6 +50,7 @@ __all__ = [
     "blobs",
     "changed",
     "check",
+    "check_name",
     "code_lines",
     "deprecated_amp_in_source",
     "deprecation_warnings",
@@ -70,17 +65,21 @@ __all__ = [
     "fail",
     "fake_gpu",
     "find_in_code",
-    "grad_changes",
+    "grad_differences",
     "grad_norm",
     "grad_snapshot",
     "is_deprecated_amp",
     "labelled",
     "name_differences",
+    "passes",
     "randn",
-    "shares_storage",
+    "same_memory",
     "snapshot",
     "stale_gradients",
+    "storage_address",
     "tolerance",
     "type_name",
-    "writes_through",
+    "working",
+    "write_into",
+    "wrote_through",
 ]

@@ -8,8 +8,6 @@ the reference's.
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from torch import nn
 
@@ -33,24 +31,23 @@ def grad_snapshot(module: nn.Module) -> dict[str, torch.Tensor | None]:
     return {n: None if p.grad is None else p.grad.detach().clone() for n, p in module.named_parameters()}
 
 
-def grad_changes(before: dict[str, torch.Tensor | None], module: nn.Module) -> list[list[str]]:
-    """``[[name, what happened], ...]`` for every ``.grad`` of ``module`` that is not as in ``before``.
+def grad_differences(before: dict[str, torch.Tensor | None], after: dict[str, torch.Tensor | None]) -> list[list[str]]:
+    """``[[name, what happened], ...]`` for every gradient not in ``after`` as it was in ``before``.
 
-    ``before`` is :func:`grad_snapshot` taken earlier; what happened is "created", "set to None",
-    "zeroed" or "changed" (NaN and Inf compare equal to themselves).
+    Two :func:`grad_snapshot` s, taken by a scenario before and after the learner's call and
+    compared in the check. What happened is "created", "set to None", "zeroed" or
+    "changed" (NaN and Inf compare equal to themselves); names in ``before``'s order, then
+    any that only ``after`` has.
     """
-    changes = []
-    for name, p in module.named_parameters():
-        old, new = before.get(name), p.grad
-        if old is None and new is None:
-            continue
-        if new is None:
-            changes.append([name, "set to None"])
-        elif old is None:
-            changes.append([name, "created"])
-        elif not _same(new.detach(), old):
-            changes.append([name, "zeroed" if not new.detach().any() else "changed"])
-    return changes
+
+    def what(old: torch.Tensor | None, new: torch.Tensor | None) -> str | None:
+        if old is None or new is None:
+            return None if old is new else ("created" if old is None else "set to None")
+        return None if _same(new, old) else ("zeroed" if not bool(new.any()) else "changed")
+
+    names = list(before) + [n for n in after if n not in before]
+    found = [(name, what(before.get(name), after.get(name))) for name in names]
+    return [[name, how] for name, how in found if how is not None]
 
 
 def stale_gradients(module: nn.Module, value: float = 5.0) -> None:
@@ -60,38 +57,6 @@ def stale_gradients(module: nn.Module, value: float = 5.0) -> None:
     """
     for p in module.parameters():
         p.grad = torch.full_like(p, value)
-
-
-def shares_storage(a: Any, b: Any) -> bool:
-    """Whether ``a`` and ``b`` are tensors over the same memory: a view and its base, or one tensor twice.
-
-    Writing into one then changes the other. Tensors that own no memory (fresh empty ones)
-    share it with nothing.
-    """
-    if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
-        return False
-    try:
-        ptr = a.untyped_storage().data_ptr()
-        return ptr != 0 and ptr == b.untyped_storage().data_ptr()
-    except (RuntimeError, NotImplementedError):  # sparse and other layouts without one storage
-        return False
-
-
-def writes_through(result: Any, source: torch.Tensor) -> bool | None:
-    """Whether writing into ``result`` changes ``source``: the behaviour that makes ``result`` a view.
-
-    Adds 1 to ``result`` in place, so pass tensors made for the purpose. None when there
-    is nothing to write into: ``result`` is not a tensor, is empty or cannot be written.
-    """
-    if not isinstance(result, torch.Tensor) or result.numel() == 0:
-        return None
-    before = source.clone()
-    try:
-        with torch.no_grad():
-            result.add_(1)
-    except RuntimeError:
-        return None
-    return not torch.equal(source, before)
 
 
 def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
