@@ -22,6 +22,15 @@ from conftest import ROOT, mutate, timeless
 from torchgrade.cli import main
 
 MODULE = "def answer():\n    return 42\n"
+SCENARIO = """
+import os
+
+from torchgrade.kit import check, expect_equal
+
+
+def answer(m, device):
+    return m.answer()
+"""  # what the tiny course's checks observe: the learner's answer()
 
 
 def make_course(root: Path, exercises: dict[str, str]) -> Path:
@@ -32,7 +41,8 @@ def make_course(root: Path, exercises: dict[str, str]) -> Path:
         graders = root / "graders" / exercise_id
         graders.mkdir(parents=True)
         (graders / "exercise.toml").write_text(f'title = "{exercise_id}"\nmodule = "answer.py"\n')
-        (graders / f"test_{exercise_id[3:]}.py").write_text(textwrap.dedent(checks))
+        source = SCENARIO.join(textwrap.dedent(part) for part in checks.split(SCENARIO))
+        (graders / f"test_{exercise_id[3:]}.py").write_text(source)
         for side in ("reference", "exercises"):
             (root / side / exercise_id).mkdir(parents=True)
             (root / side / exercise_id / "answer.py").write_text(MODULE)
@@ -40,17 +50,16 @@ def make_course(root: Path, exercises: dict[str, str]) -> Path:
 
 
 def answered(points: float, name: str = "answer") -> str:
-    return f"""
-        from torchgrade.kit import check, expect_equal
-
-        def answer(m, device):
-            return m.answer()
+    return (
+        SCENARIO
+        + f"""
 
         @check({points}, "{name}: returns 42")
         def test_{name}(run):
             got, want = run(answer)
             expect_equal(got, want, "answer()")
         """
+    )
 
 
 def grade_in(folder: Path, *args: str):
@@ -93,11 +102,8 @@ def test_a_bug_in_a_check_is_a_grader_error_end_to_end(tmp_path):
     course = make_course(
         tmp_path,
         {
-            "01_buggy": """
-            from torchgrade.kit import check
-
-            def answer(m, device):
-                return m.answer()
+            "01_buggy": SCENARIO
+            + """
 
             @check(3, "a check with a bug")
             def test_buggy(run):
@@ -172,11 +178,9 @@ def test_check_selection_matches_whole_ids(grade_text):
     assert [c.id for c in result.checks] == ["first_sample"]
 
 
-REQUIRES = """
-    from torchgrade.kit import check, expect_equal
-
-    def answer(m, device):
-        return m.answer()
+REQUIRES = (
+    SCENARIO
+    + """
 
     @check(2, "answer: returns 42")
     def test_value(run):
@@ -196,6 +200,7 @@ REQUIRES = """
     def test_later(run):
         pass
     """
+)
 
 
 @pytest.mark.parametrize(
@@ -224,12 +229,8 @@ def test_a_grading_process_that_dies_fails_only_the_check_it_was_in(tmp_path):
     course = make_course(
         tmp_path,
         {
-            "01_die": """
-        import os
-        from torchgrade.kit import check, expect_equal
-
-        def answer(m, device):
-            return m.answer()
+            "01_die": SCENARIO
+            + """
 
         @check(2, "answer: returns 42")
         def test_value(run):
