@@ -45,6 +45,10 @@ SET_TO_NONE_NO_CLONE = """    result = []
 """
 TRAINABLE = "        if p.requires_grad:\n            names.append(name)\n            params.append(p)\n"
 DERIVATIVE = "        return grad_output * (s + x * s * (1 - s))"
+AUTOGRAD_IN_BACKWARD = """        with torch.enable_grad():
+            x = x.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(x * torch.sigmoid(x), x, grad_output)
+        return grad"""
 
 # (what the learner did, text in the reference, what they wrote instead, the check that must fail, words its message must hold)
 MISTAKES = [
@@ -53,7 +57,14 @@ MISTAKES = [
         "torch.tensor(x, dtype=torch.float64, requires_grad=True)",
         "torch.tensor(x, dtype=torch.float64)",
         "cubic_and_grad_values",
-        "requires_grad=True",
+        "Autograd only differentiates through tensors that track gradients",
+    ),
+    (
+        "derivative by a formula written by hand",
+        "    y.backward()  # fills t.grad with dy/dt = 3t^2 + 4t\n    return y.item(), t.grad.item()",
+        "    return y.item(), 3 * x**2 + 4 * x",
+        "cubic_and_grad_values",
+        "autograd did not compute it",
     ),
     (
         "y and dy/dx swapped",
@@ -116,7 +127,7 @@ MISTAKES = [
         "        loss = loss_fn(model(inputs), targets)",
         "        loss = nn.functional.cross_entropy(model(inputs), targets)",
         "batch_gradients_first_batch",
-        "the loss_fn you are given",
+        "never called the loss_fn it was given",
     ),
     (
         "no zero_grad between batches",
@@ -144,7 +155,7 @@ MISTAKES = [
         BATCH_LOOP,
         SET_TO_NONE_NO_CLONE,
         "batch_gradients_own_tensors",
-        "the model's own",
+        "the earlier batches kept tensors of their own",
     ),
     (
         "switches the model to training mode",
@@ -154,14 +165,7 @@ MISTAKES = [
         "handed over in evaluation mode",
     ),
     (
-        "no model.eval(): output",
-        "    model.eval()\n    # No graph",
-        "    # No graph",
-        "predict_output",
-        "call model.eval()",
-    ),
-    (
-        "no model.eval(): mode",
+        "no model.eval()",
         "    model.eval()\n    # No graph",
         "    # No graph",
         "predict_output",
@@ -207,7 +211,7 @@ MISTAKES = [
         "    with torch.no_grad():\n        return model(x)",
         "    return model(x)",
         "predict_no_grad",
-        "torch.no_grad()",
+        "The output you returned is attached to that graph",
     ),
     (
         "sign error in forward",
@@ -224,6 +228,13 @@ MISTAKES = [
         "product rule",
     ),
     ("backward forgets grad_output", DERIVATIVE, "        return s + x * s * (1 - s)", "swish_backward", "chain rule"),
+    (
+        "backward calls autograd on x * sigmoid(x)",
+        DERIVATIVE,
+        AUTOGRAD_IN_BACKWARD,
+        "swish_backward_by_hand",
+        "not your backward",
+    ),
     (
         "backward forgets the product rule: gradcheck",
         DERIVATIVE,

@@ -50,7 +50,7 @@ MISTAKES = [
         "nn.BatchNorm1d(hidden_dim)",
         "nn.BatchNorm1d(hidden_dim, track_running_stats=False)",
         "state_dict_names",
-        "running statistics as buffers",
+        "keep track_running_stats=True",
     ),
     (
         "relu before batch norm",
@@ -131,18 +131,18 @@ MISTAKES = [
         "`bn` ran in evaluation mode",
     ),
     (
-        "bn.eval() inside forward (output)",
-        "        x = F.relu(self.bn(self.fc1(x)))\n",
-        "        self.bn.eval()\n        x = F.relu(self.bn(self.fc1(x)))\n",
-        "train_output",
-        "bn.training was False",
-    ),
-    (
         "counts buffers (state_dict)",
         COUNT,
         "    return sum(t.numel() for t in model.state_dict().values())\n",
         "count_parameters",
         "are buffers, not parameters",
+    ),
+    (
+        "count as a numpy integer",
+        COUNT,
+        "    import numpy as np\n\n    return np.sum([p.numel() for p in model.parameters() if p.requires_grad or not trainable_only])\n",
+        "count_parameters",
+        "Return a Python int",
     ),
     (
         "ignores trainable_only",

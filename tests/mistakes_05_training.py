@@ -46,9 +46,15 @@ MISTAKES = [
         "    optimizer.step()\n    return loss.item()",
         "    return loss.item()",
         "train_step_updates_parameters",
-        "did not change",
+        "optimizer.step() was never called",
     ),
-    ("no clipping", STEP, "", "train_step_clips_gradients", "clip_grad_norm_(model.parameters(), max_grad_norm)"),
+    (
+        "no clipping",
+        STEP,
+        "",
+        "train_step_clips_gradients",
+        "Call nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm) between",
+    ),
     (
         "clipping hard-coded at 1.0",
         STEP,
@@ -58,10 +64,10 @@ MISTAKES = [
     ),
     (
         "clip before backward",
-        STEP + "    optimizer.step()",
-        "    optimizer.step()",
+        "    loss.backward()\n" + STEP,
+        STEP + "    loss.backward()\n",
         "train_step_clips_gradients",
-        "after loss.backward()",
+        "clip_grad_norm_ appears in your code",
     ),
     (
         "returns the loss tensor",
@@ -150,13 +156,12 @@ MISTAKES = [
         "after each epoch's training, not before it",
     ),
     # evaluate_eval_mode and evaluate_changes_nothing wait for evaluate_accuracy, which reports a missing model.eval()
-    ("no model.eval()", "    model.eval()\n", "", "evaluate_accuracy", "model.eval()"),
     (
-        "no model.eval(): batch norm statistics change",
+        "no model.eval()",
         "    model.eval()\n",
         "",
         "evaluate_accuracy",
-        "running statistics",
+        "batch norm used batch statistics and updated its running statistics",
     ),
     (
         "model converted to float64 for evaluation",
@@ -170,7 +175,7 @@ MISTAKES = [
         "@torch.no_grad()  # no graph: evaluation needs no gradients\n",
         "",
         "evaluate_no_grad",
-        "torch.no_grad()",
+        "built a graph for nothing",
     ),
     (
         "accuracy as a percentage",
@@ -185,6 +190,13 @@ MISTAKES = [
         "        correct += (model(inputs).argmax(dim=1) == targets).float().mean().item()\n        total += 1\n    return correct / total",
         "evaluate_accuracy",
         "divide by the number of samples",
+    ),
+    (
+        "validation accuracy taken before each epoch's training",
+        FIT_LOOP + "        history.append(evaluate(model, val_loader, device))\n",
+        FIT_LOOP.replace(":\n", ":\n        history.append(evaluate(model, val_loader, device))\n", 1),
+        "fit_history",
+        "The trained weights match the reference's, so the accuracies are computed differently",
     ),
     (
         "history appended once",
@@ -215,7 +227,7 @@ MISTAKES = [
         "never changed",
     ),
     ("scheduler stepped per batch", FIT_LOOP, PER_BATCH, "fit_schedule", "once per epoch, after the batches"),
-    ("wrong T_max", "T_max=epochs)", "T_max=10)", "fit_schedule", "T_max=epochs"),
+    ("wrong T_max", "T_max=epochs)", "T_max=10)", "fit_schedule", "takes 10 epochs to reach its minimum"),
     (
         "no clipping in fit",
         "max_grad_norm=1.0, device=device)",
@@ -229,6 +241,13 @@ MISTAKES = [
         "    criterion = lambda out, y: nn.functional.cross_entropy(out.softmax(dim=1), y)",
         "fit_parameters",
         "expects raw logits",
+    ),
+    (
+        "trains on a loader of its own, without shuffling",
+        "        train_one_epoch(model, train_loader, criterion,",
+        "        train_one_epoch(model, DataLoader(train_loader.dataset, batch_size=32), criterion,",
+        "fit_parameters",
+        "step 1 trained on another batch than the reference's",
     ),
     (
         "never trains",

@@ -31,6 +31,22 @@ CUDA_BRANCH_AUTOCAST = """    ctx = torch.cuda.amp.autocast() if device_type == 
 BF16_IF_SUPPORTED = """    if device_type == "cuda" and torch.cuda.is_available() and torch.cuda.is_bf16_supported():
         return torch.bfloat16
 """
+UNSCALE = "        scaler.unscale_(optimizer)\n"
+CLIP_CALL = "        nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)\n"
+CLIP = (
+    """    if max_grad_norm is not None:
+        # The gradients are still multiplied by the scale: unscale them in place first, so that
+        # the norm is measured and clipped in true units. step() then does not unscale them again.
+"""
+    + UNSCALE
+    + CLIP_CALL
+)
+CLIP_AFTER_STEP = """    if max_grad_norm is not None:
+        nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+"""
+ALWAYS_CLIP_AT_ONE = """    scaler.unscale_(optimizer)
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+"""
 OLD_SCALERS = """    if device_type == "cuda":
         return torch.cuda.amp.GradScaler()
     return torch.cpu.amp.GradScaler(enabled=False)"""
@@ -45,7 +61,13 @@ MISTAKES = [
         "autocast_dtype_cpu",
         "not a torch.dtype",
     ),
-    ("bfloat16 on every device", DTYPE, "    return torch.bfloat16", "autocast_dtype_cuda", "expected torch.float16"),
+    (
+        "bfloat16 on every device",
+        DTYPE,
+        "    return torch.bfloat16",
+        "autocast_dtype_cuda",
+        "That is the same dtype as for 'cpu'.",
+    ),
     (
         "bfloat16 for CUDA where the GPU supports it",
         DTYPE,
@@ -65,14 +87,14 @@ MISTAKES = [
         SCALER,
         "    return torch.amp.GradScaler(device_type)",
         "make_scaler_cpu",
-        "returned an enabled scaler",
+        "enabled unless it is created with enabled=False",
     ),
     (
         "enabled whenever CUDA exists",
         SCALER,
         "    return torch.amp.GradScaler(device_type, enabled=torch.cuda.is_available())",
         "make_scaler_cpu",
-        "returned an enabled scaler",
+        "torch.cuda.is_available(), which your code asks, is True",
     ),
     (
         "no scaler on the CPU",
@@ -100,14 +122,14 @@ MISTAKES = [
         AUTOCAST + "\n" + BACKWARD,
         ONLY_AROUND_BACKWARD,
         "amp_step_forward_autocast",
-        "did not run under autocast",
+        "an autocast block was entered, but not around the forward pass",
     ),
     (
         "no autocast at all",
         AUTOCAST,
         "    out = model(inputs)\n    loss = criterion(out, targets)\n",
         "amp_step_forward_autocast",
-        "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):`",
+        "no torch.autocast block was entered at all",
     ),
     (
         "autocast hard-coded to cuda",
@@ -128,7 +150,7 @@ MISTAKES = [
         "        loss = criterion(out, targets)\n",
         "    loss = criterion(out, targets)\n",
         "amp_step_loss_autocast",
-        "outside the autocast block",
+        "The loss was computed outside torch.autocast",
     ),
     (
         "optimizer.step() instead of scaler.step()",
@@ -215,7 +237,43 @@ MISTAKES = [
         "    return loss.item()",
         "    return scaler.scale(loss).item()",
         "amp_step_returns_loss",
-        "scaled loss",
+        "You returned the scaled loss (loss × scale",
+    ),
+    (
+        "clipping the scaled gradients: no unscale_ before clip_grad_norm_",
+        UNSCALE,
+        "",
+        "amp_step_clips_gradients",
+        "clipped while still multiplied by the scale",
+    ),
+    (
+        "clipping after scaler.step",
+        CLIP + STEP,
+        STEP + CLIP_AFTER_STEP,
+        "amp_step_clips_gradients",
+        "clipped after scaler.step(optimizer) had already used them",
+    ),
+    (
+        "unscale_ called twice",
+        CLIP_CALL,
+        CLIP_CALL + "    scaler.unscale_(optimizer)\n",
+        "amp_step_clips_gradients",
+        "may run only once per optimizer between update()s",
+    ),
+    (
+        "clipping at a fixed 1.0 whatever max_grad_norm is",
+        CLIP_CALL,
+        "        nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n",
+        "amp_step_clips_gradients",
+        "clipped to norm 1 whatever max_grad_norm is",
+    ),
+    ("max_grad_norm ignored: never clipping", CLIP, "", "amp_step_clips_gradients", "the gradients were not clipped"),
+    (
+        "always clipping at 1.0, also when max_grad_norm is None",
+        CLIP,
+        ALWAYS_CLIP_AT_ONE,
+        "amp_step_no_clip_without_max_norm",
+        "With max_grad_norm=None the gradients were clipped",
     ),
     (
         "no step when the scaler is disabled",
@@ -243,7 +301,7 @@ MISTAKES = [
         "    with torch.autocast(device_type, dtype=autocast_dtype(device_type)):\n",
         CUDA_BRANCH_AUTOCAST,
         "current_amp_api",
-        "uses the deprecated torch.cuda.amp API",
+        "torch.cuda.amp.autocast() if device_type",
     ),
     (
         "deprecated import kept for the CUDA branch",

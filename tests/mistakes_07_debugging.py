@@ -5,6 +5,12 @@ from __future__ import annotations
 NORMS = "    return {name: p.grad.norm().item() for name, p in model.named_parameters() if p.grad is not None}"
 RAISE = '        raise FloatingPointError(f"loss is {loss.item()}")'
 TEST = "    if not torch.isfinite(loss):\n"
+RAISE_BLOCK = (
+    TEST
+    + "        # A Python float prints as 'nan', 'inf' or '-inf', which says exactly what went wrong.\n"
+    + RAISE
+    + "\n"
+)
 NONFINITE_BODY = "    return [name for name, p in model.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]"
 BAD_GRAD = "if p.grad is not None and not torch.isfinite(p.grad).all()"
 PROFILE = "    with torch.no_grad(), torch.profiler.profile(activities=activities) as prof:\n        model(x)\n"
@@ -30,7 +36,7 @@ MISTAKES = [
         NORMS,
         "    return {name: (p.grad.norm().item() if p.grad is not None else 0.0) for name, p in model.named_parameters()}",
         "grad_norms_names",
-        "whose .grad is None",
+        "rather than reporting 0.0",
     ),
     (
         "frozen parameters left out although they have a .grad",
@@ -44,7 +50,7 @@ MISTAKES = [
         "if p.grad is not None}",
         'if p.grad is not None and name.endswith("weight")}',
         "grad_norms_names",
-        "missing",
+        "The biases have gradients too",
     ),
     (
         "norm of the parameter instead of its gradient",
@@ -67,7 +73,14 @@ MISTAKES = [
         RAISE,
         '        raise ValueError(f"loss is {loss.item()}")',
         "check_finite_nan",
-        "asks for FloatingPointError",
+        "Python's built-in error for a failed floating-point computation",
+    ),
+    (
+        "assert instead of raising FloatingPointError",
+        RAISE_BLOCK,
+        "    assert not torch.isnan(loss)\n",
+        "check_finite_nan",
+        "python -O",
     ),
     ("only NaN caught", TEST, "    if torch.isnan(loss):\n", "check_finite_inf", "returned quietly for a loss of inf"),
     (
@@ -104,7 +117,7 @@ MISTAKES = [
         TEST,
         "    import numpy as np\n    if not np.isfinite(loss.numpy()):\n",
         "check_finite_nan",
-        "requires grad",
+        "it is the test itself that fails",
     ),
     (
         "only Inf caught",
@@ -154,7 +167,7 @@ MISTAKES = [
         PROFILE,
         "    model.eval()\n" + PROFILE,
         "op_counts_counts",
-        "ran in evaluation mode",
+        "op_counts left the model in evaluation mode",
     ),
     # op_counts_keeps_mode waits for op_counts_counts, which reports a profile run in evaluation mode
     (
@@ -162,14 +175,7 @@ MISTAKES = [
         PROFILE,
         "    model.eval()\n" + PROFILE + "    model.train()\n",
         "op_counts_counts",
-        "ran in evaluation mode",
-    ),
-    (
-        "model left in evaluation mode",
-        PROFILE,
-        "    model.eval()\n" + PROFILE,
-        "op_counts_counts",
-        "evaluation mode",
+        "and back to training mode afterwards",
     ),
     (
         "model.eval() after profiling",

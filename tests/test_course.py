@@ -14,6 +14,14 @@ from conftest import ROOT, SUBMISSIONS, check, check_mistake, mutate
 from torchgrade import course
 
 EXERCISES = [ex.id for ex in course.all_exercises(ROOT)]
+_GRADED: dict[tuple, object] = {}  # (exercise, text, checks) -> result: the meta-test reuses gradings
+
+
+def graded(grade_text, exercise_id: str, text: str, *checks: str):
+    key = (exercise_id, text, checks)
+    if key not in _GRADED:
+        _GRADED[key] = grade_text(exercise_id, text, *checks)
+    return _GRADED[key]
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
@@ -29,7 +37,7 @@ def test_reference_gets_full_marks(grade_text, exercise_id):
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_stub_scores_zero_and_says_not_attempted(grade_text, exercise_id):
     ex = course.load_exercise(ROOT, exercise_id)
-    result = grade_text(exercise_id, (ex.stub_dir / ex.module).read_text())
+    result = graded(grade_text, exercise_id, (ex.stub_dir / ex.module).read_text())
     assert result.score == 0 and result.max_score > 0
     for c in result.checks:
         if c.status != "skipped":
@@ -56,8 +64,32 @@ MISTAKES = [(ex, *m) for ex in EXERCISES for m in mistakes(ex)]
     "exercise_id, what, old, new, check_id, words", MISTAKES, ids=[f"{m[0]}: {m[1]}" for m in MISTAKES]
 )
 def test_mistake_fails_its_check(grade_text, exercise_id, what, old, new, check_id, words):
-    result = grade_text(exercise_id, mutate(exercise_id, old, new), check_id)
+    result = graded(grade_text, exercise_id, mutate(exercise_id, old, new), check_id)
     check_mistake(check(result, check_id), words)
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_the_words_of_each_mistake_pin_its_diagnosis(grade_text, exercise_id):
+    """An entry's words occur neither in its check's message for the stub nor in the message
+    that another entry of the same check gets: they name this mistake, not a generic hint.
+    (CUDA-only checks are skipped here and judged on a GPU by tests/gpu/.)"""
+    ex = course.load_exercise(ROOT, exercise_id)
+    stub = graded(grade_text, exercise_id, (ex.stub_dir / ex.module).read_text())
+    entries = mistakes(exercise_id)
+    said = {}
+    for what, old, new, check_id, _ in entries:
+        result = check(graded(grade_text, exercise_id, mutate(exercise_id, old, new), check_id), check_id)
+        said[what] = result.message if result.status != "skipped" else None
+    loose = []
+    for what, _, _, check_id, words in entries:
+        if said[what] is None:
+            continue
+        if words in check(stub, check_id).message:
+            loose.append((what, words, "the stub's message"))
+        for other, _, _, other_check, _ in entries:
+            if other != what and other_check == check_id and said[other] and words in said[other]:
+                loose.append((what, words, f"the message for '{other}'"))
+    assert loose == [], "words that do not pin their diagnosis (found in another message)"
 
 
 def _check_ids(exercise_id: str) -> set[str]:

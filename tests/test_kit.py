@@ -13,6 +13,7 @@ import torchgrade.kit as kit
 from torchgrade.kit import (
     AmpSpy,
     AutocastLoss,
+    AutogradTrace,
     CheckFailed,
     Foreign,
     ForwardProbe,
@@ -432,3 +433,20 @@ def test_working_judges_only_the_functions_whose_main_checks_pass():
     assert working(None, {"a": (right,), "b": (wrong,)}) == ["a"]
     with pytest.raises(CheckFailed, match="^Not judged yet: .*b once “b: right values” passes"):
         working(None, {"b": (wrong,)})
+
+
+# --------------------------------------------------------------------------- autograd
+
+
+def test_autograd_trace_sees_backward_passes_of_every_style():
+    def traced(fn):
+        x = torch.tensor(2.0, requires_grad=True)
+        with AutogradTrace() as trace:
+            fn(x)
+        return trace.record()
+
+    assert traced(lambda x: (x**3).backward())["backward_passes"] == 1
+    assert traced(lambda x: torch.autograd.grad(x**3, x))["backward_passes"] == 1
+    assert traced(lambda x: torch.func.grad(lambda t: t**3)(x.detach()))["backward_ops"] > 0
+    formula = traced(lambda x: 3 * x.detach() ** 2)
+    assert formula["backward_ops"] == 0 and formula["backward_passes"] == 0 and formula["forward_ad_ops"] == 0

@@ -27,11 +27,17 @@ def amp_train_step(
     optimizer: torch.optim.Optimizer,
     scaler: torch.amp.GradScaler,
     device_type: str,
+    max_grad_norm: float | None = None,
 ) -> float:
     """One mixed-precision optimisation step on `batch = (inputs, targets)`; returns the loss as a float.
 
     Move the batch to `device_type`, clear old gradients, run the forward pass and the loss
     under torch.autocast(device_type, dtype=autocast_dtype(device_type)), then
-    scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update().
+    scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update(). When
+    `max_grad_norm` is given, clip the gradients to that norm between backward and step:
+    scaler.unscale_(optimizer) first, then nn.utils.clip_grad_norm_; when it is None, do not clip.
     """
-    raise NotImplementedError("TODO: zero_grad, forward + loss under torch.autocast, then scale/backward/step/update")
+    raise NotImplementedError(
+        "TODO: zero_grad, forward + loss under torch.autocast, then scale/backward, "
+        "unscale_ + clip_grad_norm_ if max_grad_norm is given, then step/update"
+    )

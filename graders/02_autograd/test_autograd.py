@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from torchgrade.kit import (
+    AutogradTrace,
     ForwardProbe,
     ReferenceBatch,
     check,
@@ -64,8 +65,14 @@ KNOWN_ERRORS = [
 POINTS = [2.0, -1.0, 0.0, 0.5, -3.25, 1.7, -4 / 3]
 
 
-def cubic(m, device) -> list:
-    return [m.cubic_and_grad(x) for x in POINTS]
+def cubic(m, device) -> dict:
+    """What cubic_and_grad returned at each point, and what autograd computed during each call."""
+    values, autograd = [], []
+    for x in POINTS:
+        with AutogradTrace() as trace:
+            values.append(m.cubic_and_grad(x))
+        autograd.append(trace.record())
+    return {"values": values, "autograd": autograd}
 
 
 def _pair(value: Any, x: float) -> tuple[Any, Any]:
@@ -81,10 +88,10 @@ def _number(v: Any) -> Any:
     return float(v) if isinstance(v, torch.Tensor) and v.numel() == 1 else v
 
 
-@check(10, "cubic_and_grad: y and dy/dx match at several points")
+@check(10, "cubic_and_grad: y and dy/dx match at several points, dy/dx computed by autograd")
 def test_cubic_and_grad_values(run):
     got, want = REFERENCE.both(run, cubic)
-    for x, g, w in zip(POINTS, got, want, strict=True):
+    for x, g, w in zip(POINTS, got["values"], want["values"], strict=True):
         y, dy = _pair(g, x)
         y, dy = _number(y), _number(dy)
         expect_float(
@@ -104,6 +111,15 @@ def test_cubic_and_grad_values(run):
             hint=_precision(dy, w[1])
             or "Make x a tensor with requires_grad=True, compute y from it, call y.backward(), and read the tensor's .grad (it holds 3x² + 4x).",
         )
+    for x, trace in zip(POINTS, got["autograd"], strict=True):
+        if not trace["backward_ops"] and not trace["forward_ad_ops"]:
+            fail(
+                f"cubic_and_grad({x}) returned the right dy/dx, but autograd did not compute it: no backward pass (and "
+                "no forward-mode differentiation) of autograd ran during the call.",
+                "The task is to let autograd differentiate, not to write the derivative 3x² + 4x yourself: make x a tensor "
+                "with requires_grad=True, compute y from it, call y.backward() and return the tensor's .grad.item() (or "
+                "take torch.autograd.grad(y, t), or torch.func.grad of the function).",
+            )
 
 
 def _precision(got: Any, want: float) -> str | None:
@@ -122,7 +138,7 @@ def _precision(got: Any, want: float) -> str | None:
 
 @check(5, "cubic_and_grad: returns Python floats", requires=("cubic_and_grad_values",))
 def test_cubic_and_grad_floats(run):
-    got = REFERENCE.learner(run, cubic)
+    got = REFERENCE.learner(run, cubic)["values"]
     for x, g in zip(POINTS, got, strict=True):
         y, dy = _pair(g, x)
         for value, what in ((y, "y"), (dy, "dy/dx")):
@@ -277,13 +293,20 @@ def _batch_grads(m, device, training: bool) -> dict:
     model = make_model(device)
     model.train(training)
     probe = ForwardProbe(model)
-    grads = m.batch_gradients(model, loss_fn, make_batches(device))
+    loss_calls = []
+
+    def given_loss_fn(outputs, targets):  # loss_fn, counting its calls
+        loss_calls.append(1)
+        return loss_fn(outputs, targets)
+
+    grads = m.batch_gradients(model, given_loss_fn, make_batches(device))
     addresses = None  # where each returned gradient lies in memory, taken while all are alive
     if isinstance(grads, (list, tuple)) and all(isinstance(d, dict) for d in grads):
         addresses = [{name: storage_address(t) for name, t in d.items()} for d in grads]
     return {
         "grads": grads,
         "training": probe.field("training"),
+        "loss_calls": len(loss_calls),
         "addresses": addresses,
         "param_grads": {name: storage_address(p.grad) for name, p in model.named_parameters()},
     }
@@ -368,6 +391,11 @@ def test_batch_gradients_first_batch(run):
         shared = _aliasing(got)[0]
         if shared:
             hint = f"The dicts of different batches hold the same tensor for {shared[0]!r}: {STORED_GRAD}"
+        elif not got["loss_calls"]:
+            hint = (
+                "batch_gradients never called the loss_fn it was given, so it differentiated another loss: compute "
+                "loss_fn(model(inputs), targets) for each batch, whatever loss function the caller passes in."
+            )
         expect_grads(
             dicts[0],
             want["grads"][0],
@@ -422,18 +450,27 @@ def test_batch_gradients_own_tensors(run):
     got = REFERENCE.learner(run, batch_grads)["training"]
     _dicts(got["grads"], 3)
     shared, own_grad = _aliasing(got)
-    hint = (
-        "Store a copy of each gradient, p.grad.clone() after backward(), or use torch.autograd.grad, which returns "
-        "new tensors; clearing .grad before the next batch does not make the stored tensors independent."
-    )
     if shared:
         fail(
             f"The dicts of different batches hold the same tensor for {shared[0]!r}: the later batches overwrote it, "
             "so an earlier batch's gradient is gone.",
-            hint,
+            "Clearing .grad in place (p.grad.zero_(), model.zero_grad(set_to_none=False)) keeps the same tensor, and every "
+            "backward() writes into it. Store a copy of each gradient, p.grad.clone() after backward(), or use "
+            "torch.autograd.grad, which returns new tensors.",
         )
     if own_grad:
         i, name = own_grad[0]
+        hint = (
+            "Store a copy of each gradient, p.grad.clone() after backward(), or use torch.autograd.grad, which returns "
+            "new tensors and never touches .grad."
+        )
+        if all(j == len(got["grads"]) - 1 for j, _ in own_grad):
+            hint = (
+                "Setting .grad to None between batches (model.zero_grad(), whose default is set_to_none=True, or "
+                "p.grad = None) makes backward() create a new .grad tensor, so the earlier batches kept tensors of their "
+                "own, but the last batch's dict still holds the model's .grad, which the caller's next backward() adds "
+                "into. " + hint
+            )
         fail(
             f"The gradient returned for {name!r} in batch {i + 1} is the model's own {name}.grad tensor: the next "
             "backward() or zero_grad() by whoever uses the model would change it.",
@@ -522,13 +559,13 @@ def test_predict_no_grad(run):
     got = REFERENCE.learner(run, prediction)
     hint = "Run the forward pass inside `with torch.no_grad():` (or torch.inference_mode())."
     if any(got["grad"]):
-        detached = (
+        after = (
             " Calling .detach() on the output afterwards does not help: the graph was already built."
             if got["requires_grad"] is False
-            else ""
+            else " The output you returned is attached to that graph (requires_grad=True)."
         )
         fail(
-            f"Gradient tracking was on during predict's forward pass, so autograd recorded a graph for nothing.{detached}",
+            f"Gradient tracking was on during predict's forward pass, so autograd recorded a graph for nothing.{after}",
             hint,
         )
     if got["requires_grad"]:
@@ -571,8 +608,9 @@ def swish_backward(m, device) -> dict:
             x = torch.linspace(-6, 6, 13, dtype=dtype, device=device)
         upstream = torch.randn(shape, generator=g, dtype=dtype).to(device)
         leaf = x.clone().requires_grad_(True)
-        m.Swish.apply(leaf).backward(upstream)
-        cases.append({"x": x, "upstream": upstream, "grad": leaf.grad})
+        with AutogradTrace() as trace:  # what autograd ran for Swish.apply and its backward
+            m.Swish.apply(leaf).backward(upstream)
+        cases.append({"x": x, "upstream": upstream, "grad": leaf.grad, "autograd": trace.record()})
     return {"cases": cases}
 
 
@@ -631,6 +669,31 @@ def test_swish_backward(run):
                 "backward must return a tensor: grad_output * (s + x·s·(1 − s)).",
             )
         expect_tensor(mine, w["grad"], label, rtol=1e-5, atol=1e-6, hint=hint)
+
+
+# A backward that returns grad_output alone calls no autograd either: whether backward is written by
+# hand is judged once its gradients are right.
+@check(5, "Swish: backward is written by hand (it calls no autograd)", requires=("swish_backward",))
+def test_swish_backward_by_hand(run):
+    got = REFERENCE.learner(run, swish_backward)
+    for case in got["cases"]:
+        trace, x = case["autograd"], case["x"]
+        # Swish.apply(x).backward(grad_output) is one backward pass; one more means autograd differentiated
+        # something itself inside Swish's forward or backward.
+        extra = trace["backward_passes"] - 1
+        if extra > 0 or trace["forward_ad_ops"]:
+            how = (
+                f"{extra} backward pass{'es' if extra > 1 else ''} of its own"
+                if extra > 0
+                else "forward-mode differentiation"
+            )
+            fail(
+                f"During Swish.apply(x).backward(grad_output) for x of shape {tuple(x.shape)}, autograd ran {how} inside "
+                "Swish, besides the backward pass that call starts: the gradients are right, but autograd computed the "
+                "derivative of x * sigmoid(x), not your backward.",
+                "Write backward by hand, with no torch.autograd.grad, .backward() or torch.func inside Swish: read x from "
+                "ctx.saved_tensors, s = torch.sigmoid(x), and return grad_output * (s + x * s * (1 - s)).",
+            )
 
 
 def _float_tensor(value: Any, shape: tuple[int, ...]) -> bool:

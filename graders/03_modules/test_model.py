@@ -194,11 +194,21 @@ def test_state_dict_names(run):
     got, want = run(structure)
     problems = _naming_problems(got["state"], want["state"])
     if problems:
-        fail(
-            f"The model's state_dict() (its parameters and buffers) does not match the reference's: {problems}.",
-            "fc1 and fc2 are nn.Linear layers with biases; bn is nn.BatchNorm1d(hidden_dim) with its defaults "
-            "(learnable weight and bias, running statistics as buffers); nothing else holds parameters.",
-        )
+        missing = [k for k in want["state"] if k not in got["state"]]
+        if any(k.startswith("bn.") and ("running_" in k or "num_batches" in k) for k in missing):
+            hint = (
+                "Batch norm's running statistics are missing: keep track_running_stats=True (the default of "
+                "nn.BatchNorm1d(hidden_dim)), which keeps running_mean, running_var and num_batches_tracked as buffers "
+                "for evaluation mode."
+            )
+        elif any(k.endswith(".bias") and not k.startswith("bn.") for k in missing):
+            hint = "fc1 and fc2 are nn.Linear layers with a bias (bias=True, the default)."
+        else:
+            hint = (
+                "fc1 and fc2 are nn.Linear layers, bn is nn.BatchNorm1d(hidden_dim) with its defaults; "
+                "nothing else holds parameters or buffers."
+            )
+        fail(f"The model's state_dict() (its parameters and buffers) does not match the reference's: {problems}.", hint)
 
 
 def _bn_settings(run) -> str | None:

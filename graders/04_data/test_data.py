@@ -141,6 +141,11 @@ def test_dataset_from_lists(run):
             else " Convert with torch.as_tensor(X, dtype=torch.float32), which accepts numpy arrays and nested lists alike (and the same for y)."
         )
         text = str(exc) if str(exc).endswith(".") else f"{exc}."
+        if "expected np.ndarray" in text:
+            hint = (
+                " torch.from_numpy accepts only numpy arrays: convert with torch.as_tensor(X, dtype=torch.float32), "
+                "which accepts numpy arrays and nested lists alike (and the same for y)."
+            )
         raise CheckFailed(f"{prefix}{text}{hint}", exc.details) from None
     want = run.reference(dataset_items, "lists")
     _expect_features(got, want, prefix)
@@ -155,10 +160,12 @@ def loading(m, device):
     plain = m.make_loader(dataset, batch_size=4, shuffle=False)
     shuffled = m.make_loader(dataset, batch_size=4)  # shuffle=True by default
     default = m.make_loader(dataset)  # batch_size=64 by default
+    explicit = m.make_loader(dataset, batch_size=4, shuffle=True)
     return {
         "plain": [list(plain), list(plain)],
         "shuffled": [list(shuffled), list(shuffled)],
         "default": list(default),
+        "explicit": [list(explicit), list(explicit)],
     }
 
 
@@ -230,9 +237,15 @@ def test_loader_shuffle(run):
                 "Let the DataLoader shuffle (shuffle=True) instead of sampling with replacement.",
             )
     if all(order == list(range(10)) for order in orders):
+        if any(_ids(batches) != list(range(10)) for batches in got["explicit"]):
+            fail(
+                "With shuffle left at its default, the samples came in the dataset's order in both epochs; "
+                "make_loader(dataset, batch_size=4, shuffle=True) does shuffle.",
+                "Keep shuffle=True as the default in the signature of make_loader.",
+            )
         fail(
-            "With shuffle=True (the default), the samples came in the dataset's order in both epochs.",
-            "Pass shuffle=shuffle to the DataLoader, and keep shuffle=True as the default in the signature.",
+            "The samples came in the dataset's order in both epochs, even with shuffle=True passed explicitly.",
+            "Pass shuffle=shuffle to the DataLoader rather than a fixed value.",
         )
     if orders[0] == orders[1]:
         fail(
@@ -299,22 +312,10 @@ def loader_settings(m, device):
         loader = m.make_loader(dataset, **kwargs)
         settings = {
             name: _setting(getattr(loader, name, None))
-            for name in (
-                "drop_last",
-                "timeout",
-                "persistent_workers",
-                "prefetch_factor",
-                "worker_init_fn",
-                "generator",
-                "collate_fn",
-                "multiprocessing_context",
-                "pin_memory_device",
-                "in_order",
-            )
+            # the settings that change which batches come out (or their order); the ones that only change
+            # speed (persistent_workers, prefetch_factor, timeout, multiprocessing_context) are the learner's to choose
+            for name in ("drop_last", "generator", "collate_fn", "in_order")
         }
-        settings["timeout"] = (
-            float(settings["timeout"]) if isinstance(settings["timeout"], (int, float)) else settings["timeout"]
-        )
         settings["sampler"] = type_name(loader.sampler)
         settings["batch_sampler"] = _setting(None if loader.batch_sampler is None else type_name(loader.batch_sampler))
         settings["dataset"] = [id(loader.dataset), id(dataset)]  # compared in the check
@@ -324,13 +325,16 @@ def loader_settings(m, device):
 
 SETTING_HINTS = {
     "drop_last": "drop_last=True throws away the last, smaller batch of every epoch.",
-    "persistent_workers": "persistent_workers keeps worker processes alive between epochs; it is not part of this loader's settings.",
-    "prefetch_factor": "prefetch_factor only exists with worker processes, and its default suits them.",
-    "timeout": "A timeout makes loading fail when a worker is slow.",
+    "generator": (
+        "A generator of your own decides the shuffled order instead of torch's global random state, so seeding "
+        "the program (torch.manual_seed) no longer decides it."
+    ),
+    "collate_fn": "The default collate_fn stacks the samples of a batch into tensors.",
+    "in_order": "in_order=False lets worker processes hand over batches out of order.",
 }
 
 
-@check(5, "make_loader: every other DataLoader setting at its default", requires=LOADER)
+@check(5, "make_loader: every setting that changes the batches at its default", requires=LOADER)
 def test_loader_other_settings(run):
     got, want = run(loader_settings)
     for (call, _), mine, expected in zip(SETTINGS_CALLS, got, want, strict=True):
@@ -353,8 +357,8 @@ def test_loader_other_settings(run):
                     f"{call} built a loader with {name}={mine.get(name)!r}, where the DataLoader's default gives {value!r}.",
                     (
                         SETTING_HINTS.get(name, "")
-                        + " Pass only batch_size, shuffle, num_workers and pin_memory to the DataLoader "
-                        "and leave every other setting at its default."
+                        + " Leave every setting that changes which batches come out (drop_last, sampler, batch_sampler, "
+                        "collate_fn, generator) at its default; settings that only change speed are yours to choose."
                     ).strip(),
                 )
 
@@ -514,6 +518,16 @@ def test_split_disjoint(run):
             )
 
 
+def _val_ids(n: int, fraction: float, seed: int, val_first: bool = False) -> set[int]:
+    """The samples random_split puts in val, with its lengths as the task gives them or the other way round."""
+    n_val = int(n * fraction)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+    return set(perm[:n_val]) if val_first else set(perm[n - n_val :])
+
+
+SPLIT_ARGS = {"default": (0.2, 0), "seeded": (0.3, 7)}
+
+
 @check(5, "split_dataset: the same split as random_split with a generator seeded by seed")
 def test_split_matches_random_split(run):
     got, want = run(splitting)
@@ -521,11 +535,24 @@ def test_split_matches_random_split(run):
         train, val = _split(got, key, call)
         train_want, val_want = _split(want, key, call)
         if set(train) != set(train_want) or set(val) != set(val_want):
-            fail(
-                f"{call} put the samples {sorted(val)} in val, expected {sorted(val_want)}.",
-                "Use random_split(dataset, [n - n_val, n_val], generator=torch.Generator().manual_seed(seed)): "
-                "the lengths in this order, and a generator seeded with the seed argument.",
-            )
+            fraction, seed = SPLIT_ARGS[key]
+            if set(val) == _val_ids(N_SPLIT, fraction, seed, val_first=True):
+                hint = (
+                    "val holds the first n_val samples of the seeded permutation, where "
+                    "random_split(dataset, [n - n_val, n_val], generator=...) puts the last n_val: pass the lengths "
+                    "in this order, train first."
+                )
+            elif seed != 0 and set(val) == _val_ids(N_SPLIT, fraction, 0):
+                hint = (
+                    f"That is the split seed 0 gives, not seed {seed}: seed the generator with the seed argument, "
+                    "torch.Generator().manual_seed(seed)."
+                )
+            else:
+                hint = (
+                    "Use random_split(dataset, [n - n_val, n_val], generator=torch.Generator().manual_seed(seed)), "
+                    "which draws one permutation from that generator."
+                )
+            fail(f"{call} put the samples {sorted(val)} in val, expected {sorted(val_want)}.", hint)
 
 
 @check(

@@ -12,16 +12,20 @@ parameters, evaluate's accuracy, fit's learning-rate schedule for its clipping).
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
 from itertools import pairwise
 
 import torch
 from torch import nn
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
 
 from torchgrade.kit import (
+    CheckFailed,
     ForwardProbe,
-    OpTrace,
     StepProbe,
     blobs,
     changed,
@@ -31,6 +35,7 @@ from torchgrade.kit import (
     expect_mode,
     expect_tensors,
     fail,
+    find_in_code,
     labelled,
     snapshot,
     stale_gradients,
@@ -88,9 +93,20 @@ def step_once(m, device, stale_grads: bool = False, max_grad_norm: float = 100.0
 def test_train_step_updates_parameters(run):
     got, want = run(step_once)
     if not changed(got["before"], got["params"]):
+        if not got["norms"]:
+            fail(
+                "The parameters did not change: optimizer.step() was never called.",
+                "Call optimizer.step() after loss.backward() (and the clipping): backward() only computes gradients.",
+            )
+        if not any(got["norms"]):
+            fail(
+                "The parameters did not change: optimizer.step() ran, but with no gradients in .grad.",
+                "Clear gradients before backward(), not between backward() and step(): zero_grad() after backward() "
+                "throws away the gradients the step needs.",
+            )
         fail(
             "The parameters did not change.",
-            "Call loss.backward() and then optimizer.step(); clear gradients before backward(), not between backward() and step().",
+            "Call loss.backward() and then optimizer.step(), with the optimizer of the model you were given.",
         )
     if len(got["norms"]) != 1:
         fail(f"optimizer.step() was called {len(got['norms'])} times; one train_step makes exactly one step.")
@@ -136,14 +152,22 @@ def test_train_step_clips_gradients(run):
             "Clear gradients before backward(), not between backward() and step().",
         )
     if norms[0] > 0.5 * (1 + 1e-4):
-        hard_coded = (
-            " It is about 1.0: use the max_grad_norm argument rather than a fixed value."
-            if abs(norms[0] - 1.0) < 1e-3
-            else ""
-        )
+        message = f"The gradient norm at optimizer.step() was {norms[0]:.4g}, above max_grad_norm=0.5."
+        if abs(norms[0] - 1.0) < 1e-3:
+            fail(
+                message + " It is about 1.0: use the max_grad_norm argument rather than a fixed value.",
+                "Pass max_grad_norm itself to nn.utils.clip_grad_norm_, not 1.0.",
+            )
+        if find_in_code(run.learner_source, re.compile(r"clip_grad_norm_\s*\(")):
+            fail(
+                message + " clip_grad_norm_ appears in your code, but the gradients that reached optimizer.step() "
+                "were not clipped.",
+                "Clip after loss.backward() and before optimizer.step(): before backward() there are no gradients yet "
+                "to clip, and after step() it is too late.",
+            )
         fail(
-            f"The gradient norm at optimizer.step() was {norms[0]:.4g}, above max_grad_norm=0.5.{hard_coded}",
-            "Call nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm) after loss.backward() and before optimizer.step().",
+            message,
+            "Call nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm) between loss.backward() and optimizer.step().",
         )
     expect_tensors(
         got["params"],
@@ -188,11 +212,14 @@ def one_epoch(m, device):
     steps = StepProbe()
     with steps.watching():
         mean = m.train_one_epoch(model, loader, criterion, optimizer, max_grad_norm=EPOCH_MAX_NORM, device=device)
+    # the training forward passes: those with gradient tracking on (an extra pass under no_grad, to watch
+    # the training accuracy, is the learner's business)
+    training = [c for c in probe.calls if c["grad_enabled"]]
     return {
         "mean": mean,
         "losses": criterion.values,
-        "training": probe.field("training"),
-        "batches": probe.field("batch"),
+        "training": [c["training"] for c in training],
+        "batches": [c["batch"] for c in training],
         "params": snapshot(model),
         "norms": steps.field("grad_norm"),
     }
@@ -362,20 +389,93 @@ def clusters(n: int, seed: int) -> TensorDataset:
     return TensorDataset(*blobs(n, seed, distance=6.0))
 
 
+class EpochSampler(torch.utils.data.Sampler):
+    """A shuffling sampler whose order depends only on how many optimizer steps fit has taken when an
+    iteration starts: training epoch k (begun after k epochs of steps) always gets order k, however
+    often fit iterates the loader besides (to evaluate on the training data, to peek at a batch). A
+    DataLoader's own shuffling would draw a new order on every pass, evaluation passes included."""
+
+    def __init__(self, n: int, steps: list, per_epoch: int):
+        self.n, self.steps, self.per_epoch = n, steps, per_epoch
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        epoch = len(self.steps) // self.per_epoch
+        yield from torch.randperm(self.n, generator=torch.Generator().manual_seed(1000 + epoch)).tolist()
+
+
+class BatchTrace:
+    """The batch each optimizer step trained on: a fingerprint of the inputs of the last forward pass
+    in training mode with gradient tracking on before the step."""
+
+    def __init__(self, model: nn.Module):
+        self.last: float | None = None
+        self.stepped: list[float | None] = []
+        model.register_forward_pre_hook(self._forward)
+
+    def _forward(self, module, args) -> None:
+        if module.training and torch.is_grad_enabled() and args and isinstance(args[0], torch.Tensor):
+            self.last = round(float(args[0].detach().cpu().double().sum()), 6)
+
+    def _step(self, optimizer, args, kwargs) -> None:
+        self.stepped.append(self.last)
+
+    @contextlib.contextmanager
+    def watching(self):
+        handle = register_optimizer_step_pre_hook(self._step)
+        try:
+            yield self
+        finally:
+            handle.remove()
+
+
+class GradSoftmax(TorchDispatchMode):
+    """Counts the softmax operations that run with gradient tracking on: a softmax before the loss, not one in
+    an evaluation under no_grad (where softmax before argmax is harmless)."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func.overloadpacket.__name__ == "_softmax" and torch.is_grad_enabled():
+            self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+TRAIN_SAMPLES, TRAIN_BATCH = 256, 32
+
+
 def fitting(m, device):
     model = make_model(device)
-    # its own generator: the shuffle order must not depend on who else draws from the global RNG
-    train = DataLoader(clusters(256, seed=4), batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
-    val = DataLoader(clusters(64, seed=5), batch_size=32)
     steps = StepProbe()
-    with steps.watching(), OpTrace() as ops:
+    batches = BatchTrace(model)
+    per_epoch = TRAIN_SAMPLES // TRAIN_BATCH
+    train = DataLoader(
+        clusters(TRAIN_SAMPLES, seed=4),
+        batch_size=TRAIN_BATCH,
+        sampler=EpochSampler(TRAIN_SAMPLES, steps.steps, per_epoch),
+    )
+    val = DataLoader(clusters(64, seed=5), batch_size=32)
+    with steps.watching(), batches.watching(), GradSoftmax() as softmax:
         history = m.fit(model, train, val, epochs=EPOCHS, lr=LR, device=device)
     return {
         "history": history,
         "steps": steps.steps,
+        "batches": batches.stepped,
         "params": snapshot(model),
-        "softmax": ops.counts.get("_softmax", 0),
+        "softmax": softmax.count,
     }
+
+
+def _same_params(got: dict, want: dict) -> bool:
+    try:
+        expect_tensors(got, want, "parameter", rtol=1e-4, atol=1e-5)
+    except CheckFailed:
+        return False
+    return True
 
 
 @check(2, "fit: returns one validation accuracy per epoch")
@@ -389,6 +489,16 @@ def test_fit_history(run):
             f"fit returned {len(history)} value{'s' if len(history) != 1 else ''} for epochs={EPOCHS}.",
             "Append the validation accuracy once at the end of each epoch.",
         )
+    if _same_params(got["params"], want["params"]):
+        hint = (
+            "The trained weights match the reference's, so the accuracies are computed differently: after each "
+            "epoch's training (and the scheduler step), append evaluate(model, val_loader, device)."
+        )
+    else:
+        hint = (
+            "The trained weights differ from the reference's as well, so these accuracies follow from the training: "
+            "fix what “fit: trained weights match the reference” reports first."
+        )
     for i, (a, b) in enumerate(zip(history, want["history"], strict=True)):
         expect_float(
             a,
@@ -396,7 +506,7 @@ def test_fit_history(run):
             f"The validation accuracy after epoch {i + 1}",
             rtol=1e-4,
             atol=1e-4,
-            hint="Compute it with evaluate(model, val_loader, device) after each epoch's training.",
+            hint=hint,
         )
 
 
@@ -441,12 +551,19 @@ def test_fit_schedule(run):
         return
     per_epoch = len(ref) // EPOCHS
     changes = sum(1 for a, b in pairwise(lrs) if a != b)
+    ratio = lrs[per_epoch] / lrs[0] if len(lrs) > per_epoch and lrs[0] > 0 else None
+    periods = math.pi / math.acos(2 * ratio - 1) if ratio is not None and -1 < 2 * ratio - 1 < 1 else None
     if changes == 0:
         hint = "The learning rate never changed: create CosineAnnealingLR(optimizer, T_max=epochs) and call scheduler.step() at the end of each epoch."
     elif any(lrs[i] != lrs[i + 1] for i in range(len(lrs) - 1) if (i + 1) % per_epoch):
         hint = "The learning rate changed within an epoch: call scheduler.step() once per epoch, after the batches, not once per batch."
     elif any(math.isclose(lrs[0], x, rel_tol=1e-9) for x in ref[per_epoch:]):
         hint = "The schedule runs one epoch ahead: call scheduler.step() after each epoch's training, not before it."
+    elif math.isclose(lrs[0], ref[0], rel_tol=1e-6) and periods is not None and abs(periods - EPOCHS) > 0.05:
+        hint = (
+            f"The learning rate changes once per epoch, but along a cosine that takes {periods:.3g} epochs to reach its "
+            f"minimum: pass T_max=epochs (here {EPOCHS}), so that it reaches it after the last epoch."
+        )
     else:
         hint = "Use CosineAnnealingLR(optimizer, T_max=epochs), stepped once at the end of each epoch."
     trail = ", ".join(f"{lrs[i]:.3g}" for i in range(0, len(lrs), per_epoch))
@@ -474,11 +591,30 @@ def test_fit_clipping(run):
 @check(5, "fit: trained weights match the reference")
 def test_fit_parameters(run):
     got, want = run(fitting)
-    hint = "Use nn.CrossEntropyLoss on the model's raw outputs, AdamW, clipping at 1.0 and the schedule, in the order the task gives."
+    mine, ref = got["steps"], want["steps"]
     if got["softmax"] > want["softmax"]:
         hint = "Your code applies softmax before the loss: nn.CrossEntropyLoss expects raw logits and applies log-softmax itself."
-    elif max((s["grad_norm"] for s in got["steps"]), default=0.0) > 1.0 + 1e-4:
+    elif max((s["grad_norm"] for s in mine), default=0.0) > 1.0 + 1e-4:
         hint = "Gradient norms above 1.0 reached optimizer.step(): clip with nn.utils.clip_grad_norm_(model.parameters(), 1.0) between backward() and step()."
+    elif got["batches"] != want["batches"]:
+        first = next(
+            (i for i, (a, b) in enumerate(zip(got["batches"], want["batches"], strict=False)) if a != b),
+            min(len(got["batches"]), len(want["batches"])),
+        )
+        hint = (
+            f"fit took {len(mine)} optimizer steps, and step {first + 1} trained on another batch than the reference's "
+            f"({len(ref)} steps: {EPOCHS} epochs of {len(ref) // EPOCHS} batches): in each epoch, train on every batch "
+            "of train_loader once, in the order it yields them (not on val_loader, not on a loader of your own)."
+        )
+    elif [s["optimizer"] for s in mine] != [s["optimizer"] for s in ref] or not all(
+        math.isclose(a["lr"], b["lr"], rel_tol=1e-6) for a, b in zip(mine, ref, strict=True)
+    ):
+        hint = "The optimizer or its learning rates differ from the reference's: see the AdamW and schedule checks."
+    else:
+        hint = (
+            "The batches, learning rates and gradient clipping all match the reference's, so each step computed another "
+            "loss or update: use nn.CrossEntropyLoss() with its defaults on the model's raw outputs, and AdamW with its defaults."
+        )
     expect_tensors(got["params"], want["params"], "After fit, parameter", rtol=1e-4, atol=1e-5, hint=hint)
 
 

@@ -36,6 +36,7 @@ used its own scaler, which warnings are AMP deprecations, is decided in the chec
 from __future__ import annotations
 
 import contextlib
+import sys
 import warnings
 from collections.abc import Iterator
 
@@ -45,6 +46,7 @@ from torch import nn
 from torchgrade.kit import (
     AmpSpy,
     AutocastLoss,
+    StepProbe,
     autocast_forward,
     blobs,
     changed,
@@ -54,9 +56,12 @@ from torchgrade.kit import (
     describe,
     describe_type,
     expect_float,
+    expect_tensor,
     expect_tensors,
+    explained,
     fail,
     fake_gpu,
+    grad_norm,
     is_deprecated_amp,
     labelled,
     snapshot,
@@ -110,7 +115,8 @@ def _expect_dtype(got: dict, dev: str, want: str, why: str) -> None:
             f"Return the dtype object itself, {want}.",
         )
     if value["value"] != want:
-        gpu = ""
+        other = "cuda" if dev == "cpu" else "cpu"
+        gpu = f" That is the same dtype as for {other!r}." if value["value"] == got[other]["value"] else ""
         asked = sorted(set(value["asked"]))
         if asked:
             calls = " and ".join(f"torch.cuda.{name}()" for name in asked)
@@ -212,7 +218,7 @@ def _expect_scaler(got: dict, dev: str) -> None:
         fail(f"make_scaler({dev!r}) returned a scaler for {got['device']!r} devices.", hint)
 
 
-@check(10, "make_scaler: a disabled torch.amp.GradScaler for the CPU")
+@check(5, "make_scaler: a disabled torch.amp.GradScaler for the CPU")
 def test_make_scaler_cpu(run):
     got = run.learner(scaler_for, "cpu")
     _expect_scaler(got, "cpu")
@@ -225,13 +231,14 @@ def test_make_scaler_cpu(run):
             if got["asked"]
             else ""
         )
+        why = "." + gpu if gpu else ": a GradScaler is enabled unless it is created with enabled=False."
         fail(
-            "make_scaler('cpu') returned an enabled scaler." + gpu,
+            "make_scaler('cpu') returned an enabled scaler" + why,
             "On the CPU autocast uses bfloat16, which has float32's range and needs no loss scaling: create the scaler with enabled=(device_type == 'cuda').",
         )
 
 
-@check(10, "make_scaler: an enabled torch.amp.GradScaler for CUDA")
+@check(5, "make_scaler: an enabled torch.amp.GradScaler for CUDA")
 def test_make_scaler_cuda(run):
     got = run.learner(scaler_for, "cuda")
     _expect_scaler(got, "cuda")
@@ -291,9 +298,13 @@ def test_amp_step_forward_autocast(run):
                 f"torch.autocast was entered for device type {other[0]!r}, but the model ran on {dev!r}, so the forward pass did not run under autocast.",
                 "Pass the device_type argument: torch.autocast(device_type, dtype=autocast_dtype(device_type)).",
             )
-        where = " (an autocast block was entered, but not around the forward pass)" if got["autocast"] else ""
+        where = (
+            "an autocast block was entered, but not around the forward pass"
+            if got["autocast"]
+            else "no torch.autocast block was entered at all"
+        )
         fail(
-            f"The forward pass did not run under autocast{where}: the model computed in float32.",
+            f"The forward pass did not run under autocast ({where}): the model computed in float32.",
             "Wrap the forward pass and the loss in `with torch.autocast(device_type, dtype=autocast_dtype(device_type)):`.",
         )
     produced = sorted({c["dtype"] for c in forward})
@@ -312,7 +323,7 @@ def test_amp_step_loss_autocast(run):
         fail("The criterion was never called.", "Compute loss = criterion(model(inputs), targets).")
     if not all(c["autocast"] for c in calls):
         fail(
-            f"The loss was computed outside the autocast block (it came out in {calls[0]['dtype']}).",
+            f"The loss was computed outside torch.autocast: criterion(...) ran with autocast off (the loss came out in {calls[0]['dtype']}).",
             "Compute `loss = criterion(outputs, targets)` inside the `with torch.autocast(...)` block too: autocast then runs "
             "the loss in float32 for accuracy. Only scaler.scale(loss).backward() goes after the block.",
         )
@@ -380,6 +391,23 @@ def test_amp_step_scaler_order(run):
         )
 
 
+UPDATE_RTOL = 2e-2  # low-precision arithmetic: updates agree to about bfloat16's precision (1/128)
+
+
+def _expect_update(got: dict, want: dict, what: str, hint: str) -> None:
+    """Each parameter's update (after − before) matches the reference's to low precision.
+
+    Mixed precision makes a step reproducible only to the precision of the autocast dtype:
+    a loss computed in bfloat16 instead of float32 (``amp_step_loss_autocast`` says so) moves
+    the update by about 0.5%. Each element may differ by ``UPDATE_RTOL`` of that parameter's
+    largest update; a missing, doubled, scaled or unclipped step differs by far more.
+    """
+    for name, after in want["params"].items():
+        step = after - want["before"][name]
+        atol = UPDATE_RTOL * float(step.abs().max()) + 1e-7
+        expect_tensor(got["params"][name], after, f"{what} `{name}`", hint=hint, rtol=0.0, atol=atol)
+
+
 @check(10, "amp_train_step: with finite gradients, parameters after the step match the reference")
 def test_amp_step_parameters(run):
     got, want = run(amp_step)
@@ -399,26 +427,17 @@ def test_amp_step_parameters(run):
         hint = "optimizer.step() does not unscale the gradients: call scaler.step(optimizer), which divides them by the scale before stepping."
     elif "scale" in seq and "backward" not in seq:
         hint = "backward() ran on the unscaled loss, so scaler.step() divided already-unscaled gradients by the scale: call scaler.scale(loss).backward()."
-    expect_tensors(
-        got["params"],
-        want["params"],
-        "After one amp_train_step with an enabled scaler, parameter",
-        rtol=1e-4,
-        atol=1e-6,
-        hint=hint,
-    )
+    _expect_update(got, want, "After one amp_train_step with an enabled scaler, parameter", hint)
 
 
 @check(5, "amp_train_step: clears old gradients before backward", requires=("amp_step_parameters",))
 def test_amp_step_clears_gradients(run):
     got, want = run(amp_step, True)
-    expect_tensors(
-        got["params"],
-        want["params"],
+    _expect_update(
+        got,
+        want,
         "With gradients left over from before the call, parameter",
-        rtol=1e-4,
-        atol=1e-6,
-        hint="Gradients accumulate in .grad across backward() calls: call optimizer.zero_grad() before the backward pass.",
+        "Gradients accumulate in .grad across backward() calls: call optimizer.zero_grad() before the backward pass.",
     )
 
 
@@ -453,12 +472,158 @@ def test_amp_step_skips_inf_step(run):
 
 @check(5, "amp_train_step: returns the loss as a Python float")
 def test_amp_step_returns_loss(run):
-    got, want = run(amp_step)
-    value, ref = got["loss"], want["loss"]
-    hint = "Return loss.item(): the unscaled loss of this batch, computed before the step."
-    if isinstance(value, float) and ref and abs(value / ref - INIT_SCALE) < 1e-2 * INIT_SCALE:
-        hint = "You returned the scaled loss (loss × scale): return loss.item() of the loss itself."
-    expect_float(value, ref, "The value amp_train_step returns", rtol=1e-4, atol=1e-6, hint=hint)
+    # Judged against the loss the learner's own criterion call computed (AutocastLoss records it):
+    # whether that loss is computed right is what the other checks judge.
+    got = run.learner(amp_step)
+    calls, value = got["criterion"], got["loss"]
+    if not calls:
+        fail(
+            "The criterion was never called, so there is no loss to return.",
+            "Compute loss = criterion(model(inputs), targets).",
+        )
+    own = calls[0]["value"]
+    hint = "Return loss.item(): the value of the loss your criterion call computed for this batch, before the step."
+    if isinstance(value, float) and own and abs(value / (own * INIT_SCALE) - 1) < 1e-2:
+        hint = f"You returned the scaled loss (loss × scale, the scale being {INIT_SCALE:g}): return loss.item() of the loss itself."
+    elif isinstance(value, float) and any(abs(value - c["value"]) <= 1e-6 * abs(c["value"]) for c in calls[1:]):
+        hint = "You returned the value of a later criterion call, after the step: return loss.item() of the loss the step used."
+    expect_float(value, own, "The value amp_train_step returns", rtol=1e-6, atol=1e-7, hint=hint)
+
+
+# --------------------------------------------------------------------------- amp_train_step: gradient clipping
+
+CLIP = 0.5  # max_grad_norm in the clipping scenario: the unclipped norm there is about 2.1
+OTHER_CLIP = 0.25  # a second value, to tell "clipped to a fixed norm" from "clipped to max_grad_norm"
+SCALER_STEP = torch.amp.GradScaler.step.__code__  # to tell the learner's unscale_() calls from step()'s own
+
+
+def clip_step(m, device, max_grad_norm):
+    """One amp_train_step with an enabled scaler, max_grad_norm passed, on a batch whose gradient norm is above 1."""
+    dev_type = device_type(device)
+    model = make_model(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scaler = torch.amp.GradScaler(dev_type, init_scale=INIT_SCALE, enabled=True)
+    batch = labelled(16, seed=2, scale=4.0)  # larger inputs: an unclipped gradient norm of about 2.1
+    before = snapshot(model)
+    unscales: list[dict] = []  # the learner's own scaler.unscale_() calls, with the gradient norm after each
+    orig_unscale = torch.amp.GradScaler.unscale_
+
+    def unscale_(self_, *args, **kwargs):
+        own = sys._getframe(1).f_code is not SCALER_STEP
+        out = orig_unscale(self_, *args, **kwargs)
+        if own:
+            unscales.append({"norm": grad_norm(model.parameters()), "scale": float(self_.get_scale())})
+        return out
+
+    probe, spy = StepProbe(), AmpSpy()
+    torch.amp.GradScaler.unscale_ = unscale_
+    try:
+        with probe.watching(), spy.watching():
+            loss = m.amp_train_step(
+                model, batch, nn.CrossEntropyLoss(), optimizer, scaler, dev_type, max_grad_norm=max_grad_norm
+            )
+    finally:
+        torch.amp.GradScaler.unscale_ = orig_unscale
+    return {
+        "loss": loss,
+        "events": spy.events,
+        "unscales": unscales,
+        "step_norms": probe.field("grad_norm"),  # the gradient norm as each optimizer.step() saw it
+        "norm_after": grad_norm(model.parameters()),  # once amp_train_step has returned
+        "scale": INIT_SCALE,
+        "before": before,
+        "params": snapshot(model),
+    }
+
+
+UNSCALE_ERRORS = [
+    (
+        "unscale_() has already been called on this optimizer since the last update()",
+        "scaler.unscale_(optimizer) was called twice in one step. It divides the gradients by the scale in place and "
+        "records that it did, so it may run only once per optimizer between update()s; scaler.step(optimizer) then "
+        "skips its own unscaling. Call it once, right before clip_grad_norm_.",
+    ),
+    (
+        "unscale_() is being called after step()",
+        "scaler.unscale_(optimizer) was called after scaler.step(optimizer), when the step had already used the "
+        "gradients. Unscale and clip between backward() and scaler.step(optimizer).",
+    ),
+]
+CLIP_HINT = (
+    "Between scaler.scale(loss).backward() and scaler.step(optimizer): scaler.unscale_(optimizer), then "
+    "nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)."
+)
+
+
+def _close(a: float, b: float, rel: float = 1e-3) -> bool:
+    return abs(a - b) <= rel * max(abs(a), abs(b), 1e-12)
+
+
+@check(10, "amp_train_step: clips the unscaled gradients to max_grad_norm", requires=("amp_step_parameters",))
+def test_amp_step_clips_gradients(run):
+    with explained(UNSCALE_ERRORS):
+        got, want = run(clip_step, CLIP)
+    if not got["step_norms"]:
+        fail(f"With max_grad_norm={CLIP} no optimizer step was taken.", CLIP_HINT)
+    norm, unclipped, scale = got["step_norms"][0], want["unscales"][0]["norm"], got["scale"]
+    if norm <= CLIP * (1 + 1e-3):
+        if not got["unscales"] and _close(norm * scale, CLIP, 1e-2):
+            fail(
+                f"With max_grad_norm={CLIP} the gradient norm at optimizer.step() was {norm:.3g}, which is {CLIP} divided by "
+                f"the scale {scale:g}: the gradients were clipped while still multiplied by the scale, before "
+                "scaler.unscale_(optimizer).",
+                "After scaler.scale(loss).backward() every gradient is multiplied by the scale, so clipping them then "
+                "clips at the wrong norm, and scaler.step() divides them by the scale afterwards. Call "
+                "scaler.unscale_(optimizer) first, then clip_grad_norm_.",
+            )
+    elif _close(norm, unclipped):
+        if _close(got["norm_after"], CLIP, 1e-2):
+            fail(
+                f"With max_grad_norm={CLIP} the gradient norm at optimizer.step() was {norm:.3g}, not clipped; once "
+                f"amp_train_step returned it was {got['norm_after']:.3g}: the gradients were clipped after "
+                "scaler.step(optimizer) had already used them.",
+                CLIP_HINT,
+            )
+        fail(
+            f"With max_grad_norm={CLIP} the gradients were not clipped: their norm at optimizer.step() was {norm:.3g}, "
+            "the unclipped norm.",
+            "When max_grad_norm is given, clip the gradients to it. " + CLIP_HINT,
+        )
+    else:
+        other = run.learner(clip_step, OTHER_CLIP)["step_norms"]
+        if other and _close(other[0], norm):
+            fail(
+                f"The gradients were clipped to norm {norm:.3g} whatever max_grad_norm is: the same with "
+                f"max_grad_norm={CLIP} and {OTHER_CLIP}.",
+                "Pass max_grad_norm to nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm) instead of a fixed value.",
+            )
+        fail(
+            f"With max_grad_norm={CLIP} the gradient norm at optimizer.step() was {norm:.3g}, above {CLIP} "
+            f"(unclipped: {unclipped:.3g}).",
+            CLIP_HINT,
+        )
+    _expect_update(got, want, f"After one amp_train_step with max_grad_norm={CLIP}, parameter", CLIP_HINT)
+
+
+@check(5, "amp_train_step: does not clip when max_grad_norm is None", requires=("amp_step_parameters",))
+def test_amp_step_no_clip_without_max_norm(run):
+    with explained(UNSCALE_ERRORS):
+        got, want = run(clip_step, None)
+    if not got["step_norms"]:
+        fail("With max_grad_norm=None no optimizer step was taken.", "Call scaler.step(optimizer) after backward().")
+    norm, unclipped = got["step_norms"][0], want["step_norms"][0]
+    if norm < unclipped * (1 - 1e-3):
+        fail(
+            f"With max_grad_norm=None the gradients were clipped: their norm at optimizer.step() was {norm:.3g}, "
+            f"the unclipped norm is {unclipped:.3g}.",
+            "max_grad_norm=None means no clipping: clip only `if max_grad_norm is not None`.",
+        )
+    _expect_update(
+        got,
+        want,
+        "After one amp_train_step with max_grad_norm=None, parameter",
+        "With max_grad_norm=None the step is the plain one: scale/backward, scaler.step(optimizer), scaler.update().",
+    )
 
 
 # --------------------------------------------------------------------------- amp_train_step: training
@@ -507,7 +672,7 @@ def test_amp_step_converges(run):
 MODERN = {"autocast": "torch.autocast({dev!r}, dtype=...)", "GradScaler": "torch.amp.GradScaler({dev!r}, ...)"}
 
 
-@check(10, "uses the current torch.amp API, not the deprecated torch.cuda.amp / torch.cpu.amp")
+@check(5, "uses the current torch.amp API, not the deprecated torch.cuda.amp / torch.cpu.amp")
 def test_current_amp_api(run):
     # Judged for the functions that already work, so that code which does nothing earns nothing here.
     functions = working(

@@ -156,10 +156,13 @@ def test_grad_norms_names(run):
             "a parameter frozen after backward() keeps its gradient, and its norm is worth seeing.",
         )
     if extra or missing:
-        fail(
-            f"grad_norms has the wrong names: {'; '.join(name_differences(result, want['norms']))}.",
-            "Key the result by the names model.named_parameters() gives ('head.weight', ...), one per parameter with a gradient.",
-        )
+        hint = "Key the result by the names model.named_parameters() gives ('head.weight', ...), one per parameter with a gradient."
+        if missing and not extra and all(k.endswith("bias") for k in missing):
+            hint = (
+                "The biases have gradients too: include every parameter whose .grad is not None, weights and biases alike "
+                "(for name, p in model.named_parameters())."
+            )
+        fail(f"grad_norms has the wrong names: {'; '.join(name_differences(result, want['norms']))}.", hint)
 
 
 @check(10, "grad_norms: each value is the L2 norm of the parameter's gradient", requires=("grad_norms_names",))
@@ -239,8 +242,16 @@ def _expect_raises(got: dict, cases: list[str], kind: str, quiet_hint: str) -> N
                     "test the tensor with torch.isfinite(loss), which works on any tensor (one that requires grad included), "
                     "and raise FloatingPointError yourself."
                 )
+            elif "builtins.AssertionError" in rec.get("classes", []):
+                hint = (
+                    "An assert is the wrong tool for this: Python removes assert statements when it runs with `python -O`, "
+                    "so the check would silently vanish, and a failed assert raises AssertionError, which code that "
+                    "catches FloatingPointError does not catch. Test with an if and raise the error yourself: "
+                    'if not torch.isfinite(loss): raise FloatingPointError(f"loss is {loss.item()}").'
+                )
+            said = f" ({rec['message']!r})" if rec["message"] else ""
             fail(
-                f"For a loss of {case}, check_finite raised {rec['raised']} ({rec['message']!r}); the task asks for FloatingPointError.",
+                f"For a loss of {case}, check_finite raised {rec['raised']}{said}; the task asks for FloatingPointError.",
                 hint,
             )
 
@@ -495,10 +506,19 @@ def test_op_counts_counts(run):
             )
         return
     if not all(got["training"]):
+        if got["after"]:
+            fail(
+                "The counts differ from the profile of the model as it was handed over (in training mode): op_counts "
+                "switched it to evaluation mode for the profiled forward pass, where batch norm and dropout run different "
+                "operators, and back to training mode afterwards.",
+                "Switching the mode back afterwards does not undo the profile that already ran in evaluation mode: do not "
+                "call model.eval() at all, profile the model in the mode it is in.",
+            )
         fail(
-            "The counts differ from the profile of the model as it was handed over: the forward pass ran in evaluation mode, "
-            "where batch norm and dropout run different operators.",
-            "Do not call model.eval() (or model.train()): profile the model in the mode it is in.",
+            "The counts differ from the profile of the model as it was handed over (in training mode): the profiled forward "
+            "pass ran in evaluation mode, where batch norm and dropout run different operators, and op_counts left the "
+            "model in evaluation mode.",
+            "Do not call model.eval() (or model.train()): profile the model in the mode it is in, and leave it so.",
         )
     if len(got["training"]) > 1 and all(counts.get(k, 0) == 2 * v for k, v in ref.items()):
         fail(

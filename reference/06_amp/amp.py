@@ -28,12 +28,14 @@ def amp_train_step(
     optimizer: torch.optim.Optimizer,
     scaler: torch.amp.GradScaler,
     device_type: str,
+    max_grad_norm: float | None = None,
 ) -> float:
     """One mixed-precision optimisation step on `batch = (inputs, targets)`; returns the loss as a float.
 
     Move the batch to `device_type`, clear old gradients, run the forward pass and the loss
     under torch.autocast(device_type, dtype=autocast_dtype(device_type)), then
-    scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update().
+    scaler.scale(loss).backward(), scaler.step(optimizer), scaler.update(). When
+    `max_grad_norm` is given, clip the unscaled gradients to that norm before the step.
     """
     inputs, targets = batch
     inputs, targets = inputs.to(device_type), targets.to(device_type)
@@ -47,6 +49,11 @@ def amp_train_step(
         loss = criterion(out, targets)
 
     scaler.scale(loss).backward()  # backward on loss * scale, so small gradients survive float16
+    if max_grad_norm is not None:
+        # The gradients are still multiplied by the scale: unscale them in place first, so that
+        # the norm is measured and clipped in true units. step() then does not unscale them again.
+        scaler.unscale_(optimizer)
+        nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
     scaler.step(optimizer)  # unscales the gradients; skips the step if any is inf or NaN
     scaler.update()  # lowers the scale after a skipped step, raises it after a run of good ones
     return loss.item()

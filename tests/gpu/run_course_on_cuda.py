@@ -55,6 +55,20 @@ WRONG_VERSIONS = [
         {"autocast_dtype_cuda", "amp_step_forward_autocast", "amp_step_on_gpu"},
     ),
     (
+        "06: gradients clipped while still scaled (no scaler.unscale_ before clip_grad_norm_)",
+        "06_amp",
+        "        scaler.unscale_(optimizer)\n",
+        "",
+        {"amp_step_clips_gradients"},
+    ),
+    (
+        "06: clipping at a fixed 1.0 whatever max_grad_norm is",
+        "06_amp",
+        "        nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)\n",
+        "        nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n",
+        {"amp_step_clips_gradients"},
+    ),
+    (
         "04: pin_memory never set",
         "04_data",
         '    pin_memory = torch.device(device).type == "cuda"',

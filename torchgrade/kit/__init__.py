@@ -14,6 +14,7 @@ from torchgrade.kit.amp import (
     fake_gpu,
     is_deprecated_amp,
 )
+from torchgrade.kit.autograd_trace import AutogradTrace
 from torchgrade.kit.batch import ReferenceBatch
 from torchgrade.kit.checks import check
 from torchgrade.kit.compare import (
@@ -38,6 +39,7 @@ from torchgrade.kit.working import check_name, passes, working
 __all__ = [
     "AmpSpy",
     "AutocastLoss",
+    "AutogradTrace",
     "CheckFailed",
     "Foreign",
     "ForwardProbe",

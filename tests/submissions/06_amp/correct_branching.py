@@ -1,6 +1,7 @@
 # A correct submission in another style: match on the device type, a scaler that is enabled
 # only when CUDA can really be used (the same scaler torch builds on any machine), gradients
-# cleared by hand, and the scaler's work spelled out only when it is enabled.
+# cleared by hand, and the scaler's work spelled out only when it is enabled (unscaling
+# before clipping only where there is something to unscale).
 import torch
 from torch import nn
 
@@ -18,7 +19,9 @@ def make_scaler(device_type: str) -> torch.amp.GradScaler:
     return torch.amp.GradScaler(device_type, enabled=use_scaling)
 
 
-def amp_train_step(model: nn.Module, batch, criterion, optimizer, scaler, device_type: str) -> float:
+def amp_train_step(
+    model: nn.Module, batch, criterion, optimizer, scaler, device_type: str, max_grad_norm: float | None = None
+) -> float:
     inputs, targets = batch
     inputs = inputs.to(device_type)
     targets = targets.to(device_type)
@@ -29,9 +32,14 @@ def amp_train_step(model: nn.Module, batch, criterion, optimizer, scaler, device
         loss = criterion(model(inputs), targets)
     if scaler.is_enabled():
         scaler.scale(loss).backward()
+        if max_grad_norm is not None:
+            scaler.unscale_(optimizer)
+            nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
         scaler.step(optimizer)
         scaler.update()
     else:  # a disabled scaler would only pass the calls through
         loss.backward()
+        if max_grad_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
         optimizer.step()
     return loss.detach().float().item()
