@@ -54,6 +54,9 @@ def main() -> None:
     for n in sorted(histogram):
         print(f"{n:>13}  {histogram[n]}")
     print(f"median points lost: {sorted(p for _, p, _ in costs)[len(costs) // 2]}")
+    for n, _, label in costs:
+        if n == 0:
+            print(f"caught by no check on the whole exercise: {label}")
     print("the five costliest:")
     for n, points, label in sorted(costs, key=lambda c: (-c[1], -c[0]))[:5]:
         print(f"  {points:>5} points, {n} checks: {label}")

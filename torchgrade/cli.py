@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from torchgrade import bundle, course, devices, reports
+from torchgrade.batch import gradebook, grading, merge, outputs, roster, shards, store
+from torchgrade.batch.progress import Progress
 from torchgrade.course import UsageError
 from torchgrade.engine import sandbox, session
 from torchgrade.reports import json_report, terminal
@@ -29,7 +31,8 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
 
 @click.command(
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Also: grade gradescope-bundle OUT.zip [EXERCISE ...] (see grade gradescope-bundle --help).",
+    epilog="Also: grade gradescope-bundle OUT.zip [EXERCISE ...], grade batch SUBMISSIONS --out OUT, "
+    "grade merge OUT1 OUT2 ... --out OUT (see their --help).",
 )
 @click.argument("paths", nargs=-1)
 @click.option(
@@ -162,9 +165,152 @@ def gradescope_bundle(out: str, exercise_ids: tuple[str, ...]) -> None:
     )
 
 
+class _OneLineErrors(click.Command):
+    """A subcommand whose usage errors, click's own included, are one line and exit status 2."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        prog = prog_name or f"grade {self.name}"
+        try:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            click.echo(f"{prog}: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C outside grading, where nothing is lost
+            click.echo(f"{prog}: interrupted", err=True)
+            sys.exit(130)
+
+
+def _course_root() -> Path:
+    root = course.find_root(Path.cwd())
+    if root is None:
+        raise UsageError("no course found (a folder with pyproject.toml and graders/) above the current folder")
+    return root
+
+
+def _exercises(root: Path, ids: str | None) -> tuple[course.Exercise, ...]:
+    if not ids:
+        return tuple(course.all_exercises(root))
+    return tuple(course.load_exercise(root, e) for e in sorted({e.strip() for e in ids.split(",") if e.strip()}))
+
+
+def _students(roster_file: str | None) -> list[roster.Student] | None:
+    return roster.read(Path(roster_file)) if roster_file else None
+
+
+def _finish(prog: str, out: Path, manifest: store.Manifest, students: list[roster.Student] | None) -> None:
+    """Write OUT's gradebook, item analysis and summary, and say what they hold."""
+    written = outputs.write(out, manifest, students)
+    for m in written.mismatches:
+        click.echo(f"{prog}: roster: {m.name}: {m.problem}")
+    seen = gradebook.overview(written.results)
+    files = [outputs.GRADEBOOK, outputs.CHECKS, outputs.SUMMARY] + (
+        [outputs.MISMATCHES] if students is not None else []
+    )
+    click.echo(
+        f"{prog}: {seen.count} submissions, mean {seen.mean}% ("
+        + ", ".join(f"{n} {status}" for status, n in sorted(seen.statuses.items()))
+        + f"); wrote {', '.join(str(out / f) for f in files)} and the reports in {out / 'submissions'}"
+    )
+
+
+@click.command(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("submissions")
+@click.option(
+    "--out", required=True, metavar="OUT", help="The folder for the gradebook, the reports and what resumes a batch."
+)
+@click.option("--exercises", "exercise_ids", metavar="NN_topic,...", help="Grade only these (default: all).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Exercises graded at the same time (default: the CPUs).")
+@click.option(
+    "--timeout-factor",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    help="Multiply every check's time limit.",
+)
+@click.option("--memory-mb", type=click.IntRange(min=64), help="Memory limit of each check's process.")
+@click.option("--force", is_flag=True, help="Grade again what OUT already holds a result for.")
+@click.option("--roster", "roster_file", metavar="FILE", help="gh classroom assignment-grades CSV: adds who is who.")
+@click.option(
+    "--shard", metavar="K/N|auto|auto/N", help="Grade one shard: K of N, or from Slurm (auto), Kubernetes (auto/N)."
+)
+def batch(submissions, out, exercise_ids, device, jobs, timeout_factor, memory_mb, force, roster_file, shard) -> None:
+    """Grade every submission (a repository folder or .zip) in SUBMISSIONS with this course; write OUT."""
+    out_dir = Path(out)
+    try:
+        root = _course_root()
+        request = grading.Request(
+            submissions=Path(submissions),
+            out=out_dir,
+            root=root,
+            exercises=_exercises(root, exercise_ids),
+            options=session.Options(
+                device=devices.resolve(device),
+                timeout_factor=timeout_factor,
+                memory_mb=memory_mb,
+                jobs=jobs or session.cpus(),
+                reference_cache=str(out_dir.resolve() / ".cache" / "reference"),
+            ),
+            shard=shards.parse(shard, os.environ) if shard else None,
+            force=force,
+        )
+        students = _students(roster_file)
+        plan = grading.prepare(request)
+    except UsageError as exc:
+        click.echo(f"grade batch: {exc}", err=True)
+        sys.exit(2)
+    m, kept = plan.manifest, len(plan.copies) - len(plan.pending)
+    click.echo(
+        f"grade batch: course {root} (version {m.course_version}), {', '.join(m.exercises)}; "
+        f"{len(m.discovered)} submissions in {submissions}"
+        + (f" (shard {m.shard}: {len(m.given)})" if m.shard else "")
+        + f"; {len(plan.pending)} to grade"
+        + (f", {kept} already graded (--force grades them again)" if kept else "")
+    )
+    sandbox.become_subreaper()  # what a killed exercise process leaves behind comes back to us, to be reaped
+    progress = Progress(len(plan.pending), sys.stderr, sys.stderr.isatty())
+    try:
+        grading.grade(request, plan, progress.finished)
+    except KeyboardInterrupt:
+        sandbox.reap_strays()
+        progress.close()
+        click.echo(
+            f"grade batch: interrupted; {progress.done} graded and kept: run the same command to continue", err=True
+        )
+        sys.exit(130)
+    progress.close()
+    _finish("grade batch", out_dir, m, students)
+
+
+@click.command("merge", cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("shard_outs", nargs=-1, required=True, metavar="OUT1 OUT2 ...")
+@click.option("--out", required=True, metavar="OUT", help="The folder for the combined outputs.")
+@click.option("--roster", "roster_file", metavar="FILE", help="gh classroom assignment-grades CSV: adds who is who.")
+def merge_outputs(shard_outs, out, roster_file) -> None:
+    """Combine the OUT folders of grade batch --shard runs into one, as if graded in one run."""
+    try:
+        students = _students(roster_file)
+        merged = merge.merge([Path(s) for s in shard_outs], Path(out))
+    except UsageError as exc:
+        click.echo(f"grade merge: {exc}", err=True)
+        sys.exit(2)
+    for note in merged.notes:
+        click.echo(f"grade merge: note: {note}")
+    if merged.missing:
+        click.echo(f"grade merge: missing (found, but graded by no shard): {', '.join(merged.missing)}")
+    if merged.twice:
+        click.echo(f"grade merge: graded twice (kept from the first OUT named): {', '.join(merged.twice)}")
+    _finish("grade merge", Path(out), merged.manifest, students)
+    sys.exit(1 if merged.missing or merged.twice else 0)
+
+
+SUBCOMMANDS: dict[str, click.Command] = {"gradescope-bundle": gradescope_bundle, "batch": batch, "merge": merge_outputs}
+
+
 def entry() -> None:
-    """The ``grade`` console script: ``grade gradescope-bundle ...`` or ``grade PATH ...``."""
-    if sys.argv[1:2] == ["gradescope-bundle"]:
-        gradescope_bundle.main(sys.argv[2:], prog_name="grade gradescope-bundle")
+    """The ``grade`` console script: ``grade gradescope-bundle|batch|merge ...`` or ``grade PATH ...``."""
+    name = sys.argv[1] if len(sys.argv) > 1 else ""
+    if name in SUBCOMMANDS:
+        SUBCOMMANDS[name].main(sys.argv[2:], prog_name=f"grade {name}")
     else:
         main()
