@@ -10,6 +10,8 @@
 2. Grades a few wrong versions of the references (one realistic mistake each, on the GPU)
    and asserts that the checks that concern the mistake fail (the CUDA-only ones included)
    and that no check is a grader error; prints their scores and messages to read.
+3. Grades every entry of tests/mistakes_NN_topic.py whose check is CUDA-only (on a CPU
+   those are skipped, unjudged) and asserts that its check fails with the entry's words.
 
 Exits 0 when everything is as expected, 1 on any surprise (each one is listed at the end),
 2 when the machine has no CUDA. Not collected by pytest (its name does not start with
@@ -232,11 +234,40 @@ def check_wrong_versions() -> None:
                 surprise(f"{label}: check {cid} should fail, but is {status.get(cid, 'missing from the report')}")
 
 
+def check_cuda_only_mistakes() -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import importlib
+
+    entries = []
+    for eid in exercises():
+        cuda_checks = cuda_only_checks(eid)
+        mistakes = importlib.import_module(f"mistakes_{eid}").MISTAKES
+        entries += [(eid, *m) for m in mistakes if m[3] in cuda_checks]
+    print(f"\n== 3. mistakes of CUDA-only checks on the GPU ({len(entries)})")
+    with tempfile.TemporaryDirectory(prefix="torchgrade-gpu-") as tmp:
+        paths = []
+        for i, (eid, _, old, new, _, _) in enumerate(entries):
+            module = next(p for p in (ROOT / "reference" / eid).glob("*.py") if old in p.read_text())
+            folder = Path(tmp) / f"m{i}" / eid
+            folder.mkdir(parents=True)
+            (folder / module.name).write_text(module.read_text().replace(old, new))
+            paths.append(str(folder))
+        report = grade(paths) if paths else None
+    if report is None:
+        return
+    for (eid, what, _, _, check_id, words), ex in zip(entries, report["exercises"], strict=True):
+        found = next((c for c in ex["checks"] if c["id"] == check_id), None)
+        print(f"  -- {eid}: {what}: {found and found['status']}")
+        if found is None or found["status"] != "failed" or words not in found["message"]:
+            surprise(f"{eid}: '{what}' should fail {check_id} with {words!r}: {found}")
+
+
 def main() -> int:
     require_cuda()
     start = time.perf_counter()
     check_references()
     check_wrong_versions()
+    check_cuda_only_mistakes()
     print(f"\nDone in {time.perf_counter() - start:.0f} s.")
     if surprises:
         print(f"\n{len(surprises)} surprise(s):")
