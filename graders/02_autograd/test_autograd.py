@@ -226,7 +226,7 @@ def test_gradient_values(run):
 
 
 # Returning anything without touching x passes the next check: it is judged once the gradients are right.
-@check(10, "gradient: leaves x, its .grad and its requires_grad as they were", requires=("gradient_values",))
+@check(5, "gradient: leaves x, its .grad and its requires_grad as they were", requires=("gradient_values",))
 def test_gradient_leaves_x_alone(run):
     got, want = REFERENCE.both(run, gradients)
     hint = (

@@ -81,6 +81,7 @@ class ExerciseState:
                     scenario,
                     self.device,
                     args,
+                    side == "learner",
                     limits=limits,
                     learner_file=source.path,
                     private=self.private,
@@ -113,20 +114,22 @@ class ExerciseState:
                 )
 
 
-def _invoke(source: loader.Source, scenario: Callable, device: str, args: tuple) -> Any:
+def _invoke(source: loader.Source, scenario: Callable, device: str, args: tuple, learner: bool) -> Any:
     """Runs in the sandbox child: load the module from its source text, run the scenario.
 
-    Torch's defaults and the seeds are pinned again once the module is loaded, and anything
-    the learner's code replaced that scenarios rely on fails the check (guard.Tampered).
+    Torch's defaults and the seeds are pinned again once the module is loaded (on both
+    sides, so that they stay alike), and on the learner's side anything its code replaced
+    that scenarios rely on fails the check (guard.Tampered).
     """
     devices.prepare_child(device)
-    watch = guard.Watch(scenario)
+    watch = guard.Watch(scenario) if learner else None
     try:
         module = loader.load(source)
         guard.pin_defaults(device, sandbox.SEED)
         return scenario(module, device, *args)
     finally:  # a replacement explains a failure better than what it broke
-        guard.check(watch)
+        if watch is not None:
+            guard.check(watch)
 
 
 def _load(source: loader.Source) -> Any:
