@@ -15,6 +15,29 @@ from torchgrade.course import UsageError
 from torchgrade.engine import sandbox, session
 from torchgrade.reports import json_report, terminal
 
+# Options that grade, batch and the like share, declared once.
+DEVICE = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+TIMEOUT_FACTOR = click.option(
+    "--timeout-factor",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    help="Multiply every check's time limit (for slow machines).",
+)
+MEMORY_MB = click.option(
+    "--memory-mb",
+    type=click.IntRange(min=64),
+    default=None,
+    help="Memory limit of each check's process (default: the exercise's, 2048).",
+)
+JOBS = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Exercises graded at the same time (default: the number of CPUs).",
+)
+
 
 def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target]:
     if all_root is not None:
@@ -44,7 +67,7 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
     metavar="[ROOT]",
     help="Grade every exercise under ROOT/exercises (default: this course).",
 )
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@DEVICE
 @click.option(
     "--json", "json_file", metavar="FILE", help="Write the JSON report ('-' for standard output, and nothing else)."
 )
@@ -72,26 +95,9 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
     metavar="PERCENT",
     help="Exit with status 1 below this score.",
 )
-@click.option(
-    "--timeout-factor",
-    type=click.FloatRange(min=0.1),
-    default=1.0,
-    show_default=True,
-    help="Multiply every check's time limit (for slow machines).",
-)
-@click.option(
-    "--memory-mb",
-    type=click.IntRange(min=64),
-    default=None,
-    help="Memory limit of each check's process (default: the exercise's, 2048).",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Exercises graded at the same time (default: the number of CPUs).",
-)
+@TIMEOUT_FACTOR
+@MEMORY_MB
+@JOBS
 def main(
     paths,
     all_root,
@@ -219,16 +225,10 @@ def _finish(prog: str, out: Path, manifest: store.Manifest, students: list[roste
     "--out", required=True, metavar="OUT", help="The folder for the gradebook, the reports and what resumes a batch."
 )
 @click.option("--exercises", "exercise_ids", metavar="NN_topic,...", help="Grade only these (default: all).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Exercises graded at the same time (default: the CPUs).")
-@click.option(
-    "--timeout-factor",
-    type=click.FloatRange(min=0.1),
-    default=1.0,
-    show_default=True,
-    help="Multiply every check's time limit.",
-)
-@click.option("--memory-mb", type=click.IntRange(min=64), help="Memory limit of each check's process.")
+@DEVICE
+@JOBS
+@TIMEOUT_FACTOR
+@MEMORY_MB
 @click.option("--force", is_flag=True, help="Grade again what OUT already holds a result for.")
 @click.option("--roster", "roster_file", metavar="FILE", help="gh classroom assignment-grades CSV: adds who is who.")
 @click.option(
