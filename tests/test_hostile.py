@@ -43,6 +43,12 @@ def strays(marker: str) -> list[str]:
     return [line for line in out.splitlines() if marker in line and "ps -eo" not in line]
 
 
+def grade_json(folder, course_root) -> subprocess.CompletedProcess:
+    """`grade FOLDER --json -` in a process of its own, from ``course_root``."""
+    command = [sys.executable, "-m", "torchgrade", str(folder), "--json", "-"]
+    return subprocess.run(command, capture_output=True, text=True, cwd=course_root, timeout=300)
+
+
 def grade_train_step(grade_hostile, body, prelude="", **options):
     start = time.monotonic()
     result = grade_hostile(
@@ -201,13 +207,7 @@ def test_printed_fake_results_are_just_output(course_copy, tmp_path):
         "    os.write(1, b'Points 100/100\\n')\n    return 0.0"
     )
     (folder / "training.py").write_text(with_train_step(body, "print('Points 100/100')\n"))
-    proc = subprocess.run(
-        [sys.executable, "-m", "torchgrade", str(folder), "--json", "-"],
-        capture_output=True,
-        text=True,
-        cwd=course_copy,
-        timeout=120,
-    )
+    proc = grade_json(folder, course_copy)
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and report["score"] < 100
     assert not any(
@@ -227,13 +227,7 @@ def test_killing_the_grading_process_fails_one_check_and_the_rest_still_run(cour
     )
     (folder / "training.py").write_text(with_train_step(body))
     start = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "torchgrade", str(folder), "--json", "-"],
-        capture_output=True,
-        text=True,
-        cwd=course_copy,
-        timeout=300,
-    )
+    proc = grade_json(folder, course_copy)
     elapsed = time.monotonic() - start
     checks = {c["id"]: c for c in json.loads(proc.stdout)["exercises"][0]["checks"]}
     assert all(checks[c]["status"] == "failed" for c in TRAIN_STEP_CHECKS)
