@@ -1,31 +1,29 @@
 """``grade gradescope-bundle``: a zip to upload as a Gradescope programming assignment.
 
-It holds the engine and the course (torchgrade, graders, reference, stubs, pyproject.toml) plus Gradescope's
-``setup.sh`` and ``run_autograder``, rendered from ``templates/gradescope/``; which files a
-learner edits comes from each exercise's ``exercise.toml``.
+It holds the engine and the committed course (torchgrade, graders, reference, stubs,
+pyproject.toml; see :mod:`torchgrade.committed`) plus Gradescope's ``setup.sh`` and
+``run_autograder``, rendered from ``templates/gradescope/``; which files a learner edits
+comes from each exercise's ``exercise.toml``.
 """
 
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from torchgrade.course import Exercise
+from torchgrade import committed
+from torchgrade.course import Exercise, all_exercises, load_exercise
 from torchgrade.reports.common import render
 
 COURSE_PARTS = ("pyproject.toml", "README.md", "SECURITY.md", "torchgrade", "graders", "reference", "exercises")
 
 
-def course_files(root: Path) -> list[Path]:
-    """Every file of the course that grading needs, relative to its root (no caches)."""
-    files: list[Path] = []
-    for part in COURSE_PARTS:
-        path = root / part
-        candidates = (
-            [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
-        )
-        files += [p.relative_to(root) for p in candidates if "__pycache__" not in p.parts and p.suffix != ".pyc"]
-    return files
+@dataclass(frozen=True)
+class Bundle:
+    exercises: tuple[Exercise, ...]
+    files: int
+    source: committed.Snapshot  # what it was built from (its root is gone once written)
 
 
 def _executable(name: str) -> zipfile.ZipInfo:
@@ -35,18 +33,20 @@ def _executable(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def gradescope_bundle(root: Path, exercises: list[Exercise], out: Path) -> int:
-    """Write the autograder zip to ``out``; returns the number of files in it."""
-    files = [f for ex in exercises for f in ex.learner_files]
-    scripts = {
-        "setup.sh": render("gradescope/setup.sh.j2"),
-        "run_autograder": render("gradescope/run_autograder.j2", exercises=exercises, files=files),
-    }
-    parts = course_files(root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for rel in parts:
-            zf.write(root / rel, rel.as_posix())
-        for name, text in scripts.items():
-            zf.writestr(_executable(name), text)
-    return len(parts) + len(scripts)
+def gradescope_bundle(root: Path, exercise_ids: tuple[str, ...], out: Path, seed: int = 0) -> Bundle:
+    """Write the autograder zip for the committed course to ``out`` (default: every exercise)."""
+    with committed.snapshot(root, COURSE_PARTS) as snap:
+        exercises = tuple(load_exercise(snap.root, e) for e in exercise_ids) or tuple(all_exercises(snap.root))
+        files = [f for ex in exercises for f in ex.learner_files]
+        scripts = {
+            "setup.sh": render("gradescope/setup.sh.j2"),
+            "run_autograder": render("gradescope/run_autograder.j2", exercises=exercises, files=files, seed=seed),
+        }
+        parts = sorted(p for p in snap.root.rglob("*") if p.is_file())
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in parts:
+                zf.write(path, path.relative_to(snap.root).as_posix())
+            for name, text in scripts.items():
+                zf.writestr(_executable(name), text)
+    return Bundle(exercises, len(parts) + len(scripts), snap)

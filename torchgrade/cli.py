@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from torchgrade import bundle, course, devices, reports
+from torchgrade import bundle, committed, course, devices, release, reports
 from torchgrade.batch import gradebook, grading, merge, outputs, roster, shards, store
 from torchgrade.batch.progress import Progress
 from torchgrade.course import UsageError
@@ -29,6 +29,13 @@ MEMORY_MB = click.option(
     type=click.IntRange(min=64),
     default=None,
     help="Memory limit of each check's process (default: the exercise's, 2048).",
+)
+SEED = click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="The run seed every scenario's inputs are drawn with; staff grade with one learners never saw.",
 )
 JOBS = click.option(
     "-j",
@@ -54,7 +61,8 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
 
 @click.command(
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Also: grade gradescope-bundle OUT.zip [EXERCISE ...], grade batch SUBMISSIONS --out OUT, "
+    epilog="Also: grade release OUT [EXERCISE ...], grade gradescope-bundle OUT.zip [EXERCISE ...], "
+    "grade batch SUBMISSIONS --out OUT, "
     "grade merge OUT1 OUT2 ... --out OUT (see their --help).",
 )
 @click.argument("paths", nargs=-1)
@@ -98,6 +106,7 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
 @TIMEOUT_FACTOR
 @MEMORY_MB
 @JOBS
+@SEED
 def main(
     paths,
     all_root,
@@ -114,6 +123,7 @@ def main(
     timeout_factor,
     memory_mb,
     jobs,
+    seed,
 ) -> None:
     """Grade the PyTorch exercise implementation(s) at PATH against the reference."""
     files = {
@@ -128,10 +138,11 @@ def main(
         reports.check_options(json_file, files, classroom, os.environ)
         targets = _targets(paths, all_root)
         options = session.Options(
-            device=devices.resolve(device),
+            device=_device_for(targets, device, seed),
             timeout_factor=timeout_factor,
             memory_mb=memory_mb,
             jobs=jobs or session.cpus(),
+            seed=seed,
         )
     except UsageError as exc:
         click.echo(f"grade: {exc}", err=True)
@@ -151,23 +162,80 @@ def main(
     sys.exit(0 if report.max_score > 0 and report.percent >= min_score else 1)
 
 
+def _device_for(targets: list[course.Target], spec: str, seed: int) -> str:
+    """The device to grade on; a release (no solutions) grades only what it has recordings for."""
+    device = devices.resolve(spec)
+    for root in sorted({t.exercise.root for t in targets}):
+        if not release.is_release(root):
+            continue
+        if seed:
+            raise UsageError(
+                f"--seed {seed}: {root} holds recorded reference results, not the solutions, so it grades with the "
+                "seed they were recorded with; a hidden seed needs the course itself"
+            )
+        if device.startswith("cuda") and "cuda" not in release.recorded_kinds(root):
+            if spec.strip().lower() != "auto":
+                raise UsageError(
+                    f"--device {spec}: {root} has reference results recorded on the CPU only; grade with --device cpu"
+                )
+            device = "cpu"
+    return device
+
+
+def _say_source(prog: str, source: committed.Snapshot) -> None:
+    click.echo(f"{prog}: built from {source.describe()}")
+    if source.left_out:
+        click.echo(
+            f"{prog}: left out, because they are not committed: {', '.join(source.left_out)} "
+            "(commit them to include them)",
+            err=True,
+        )
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("out", metavar="OUT.zip")
 @click.argument("exercise_ids", nargs=-1, metavar="[EXERCISE ...]")
-def gradescope_bundle(out: str, exercise_ids: tuple[str, ...]) -> None:
-    """Write OUT.zip, a Gradescope autograder for this course (default: every exercise)."""
+@SEED
+def gradescope_bundle(out: str, exercise_ids: tuple[str, ...], seed: int) -> None:
+    """Write OUT.zip, a Gradescope autograder for the committed course (default: every exercise)."""
     try:
-        root = course.find_root(Path.cwd())
-        if root is None:
-            raise UsageError("no course found (a folder with pyproject.toml and graders/) above the current folder")
-        exercises = [course.load_exercise(root, e) for e in exercise_ids] or course.all_exercises(root)
-        count = bundle.gradescope_bundle(root, exercises, Path(out))
+        made = bundle.gradescope_bundle(_course_root(), exercise_ids, Path(out), seed)
     except (UsageError, OSError) as exc:
         click.echo(f"grade gradescope-bundle: {exc}", err=True)
         sys.exit(2)
+    _say_source("grade gradescope-bundle", made.source)
     click.echo(
-        f"wrote {out}: {count} files, grading {', '.join(e.id for e in exercises)}. "
-        "Upload it as the autograder of a Gradescope programming assignment."
+        f"wrote {out}: {made.files} files, grading {', '.join(e.id for e in made.exercises)}"
+        + (f" with seed {seed}" if seed else "")
+        + ". Upload it as the autograder of a Gradescope programming assignment."
+    )
+
+
+@click.command("release", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("out", metavar="OUT")
+@click.argument("exercise_ids", nargs=-1, metavar="[EXERCISE ...]")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default="cpu",
+    show_default=True,
+    help="cuda: also record the reference on the GPU, for learners who grade on one (and the CUDA-only checks).",
+)
+def release_course(out: str, exercise_ids: tuple[str, ...], device: str) -> None:
+    """Write OUT, the learners' repository: exercises, checks and recorded reference results, no solutions."""
+    try:
+        recorded = ("cpu",) if device == "cpu" else ("cpu", devices.resolve("cuda"))
+        made = release.release(_course_root(), Path(out), exercise_ids, recorded)
+    except (UsageError, OSError) as exc:
+        click.echo(f"grade release: {exc}", err=True)
+        sys.exit(2)
+    except release.ReleaseError as exc:
+        click.echo(f"grade release: {exc}", err=True)
+        sys.exit(1)
+    _say_source("grade release", made.source)
+    click.echo(
+        f"wrote {out}: {', '.join(made.exercises)}, with the reference's results recorded on "
+        f"{' and '.join(made.devices)} with torch {made.torch_version}. Push it as the assignment's template repository."
     )
 
 
@@ -229,12 +297,15 @@ def _finish(prog: str, out: Path, manifest: store.Manifest, students: list[roste
 @JOBS
 @TIMEOUT_FACTOR
 @MEMORY_MB
+@SEED
 @click.option("--force", is_flag=True, help="Grade again what OUT already holds a result for.")
 @click.option("--roster", "roster_file", metavar="FILE", help="gh classroom assignment-grades CSV: adds who is who.")
 @click.option(
     "--shard", metavar="K/N|auto|auto/N", help="Grade one shard: K of N, or from Slurm (auto), Kubernetes (auto/N)."
 )
-def batch(submissions, out, exercise_ids, device, jobs, timeout_factor, memory_mb, force, roster_file, shard) -> None:
+def batch(
+    submissions, out, exercise_ids, device, jobs, timeout_factor, memory_mb, seed, force, roster_file, shard
+) -> None:
     """Grade every submission (a repository folder or .zip) in SUBMISSIONS with this course; write OUT."""
     out_dir = Path(out)
     try:
@@ -250,6 +321,7 @@ def batch(submissions, out, exercise_ids, device, jobs, timeout_factor, memory_m
                 memory_mb=memory_mb,
                 jobs=jobs or session.cpus(),
                 reference_cache=str(out_dir.resolve() / ".cache" / "reference"),
+                seed=seed,
             ),
             shard=shards.parse(shard, os.environ) if shard else None,
             force=force,
@@ -304,11 +376,16 @@ def merge_outputs(shard_outs, out, roster_file) -> None:
     sys.exit(1 if merged.missing or merged.twice else 0)
 
 
-SUBCOMMANDS: dict[str, click.Command] = {"gradescope-bundle": gradescope_bundle, "batch": batch, "merge": merge_outputs}
+SUBCOMMANDS: dict[str, click.Command] = {
+    "gradescope-bundle": gradescope_bundle,
+    "release": release_course,
+    "batch": batch,
+    "merge": merge_outputs,
+}
 
 
 def entry() -> None:
-    """The ``grade`` console script: ``grade gradescope-bundle|batch|merge ...`` or ``grade PATH ...``."""
+    """The ``grade`` console script: ``grade release|gradescope-bundle|batch|merge ...`` or ``grade PATH ...``."""
     name = sys.argv[1] if len(sys.argv) > 1 else ""
     if name in SUBCOMMANDS:
         SUBCOMMANDS[name].main(sys.argv[2:], prog_name=f"grade {name}")

@@ -71,6 +71,7 @@ def prepare(request: Request) -> Plan:
         course_version=store.course_version(request.root),
         torch_version=torch.__version__,
         device=request.options.device,
+        seed=request.options.seed,
         exercises=tuple(ex.id for ex in request.exercises),
         timeout_factor=request.options.timeout_factor,
         memory_mb=request.options.memory_mb,

@@ -64,6 +64,7 @@ def merge(sources: list[Path], out: Path) -> Merged:
     manifests = [(path, store.read_manifest(path)) for path in sources]
     _same(manifests, "course_version", "course versions")
     _same(manifests, "exercises", "exercises")
+    _same(manifests, "seed", "seeds")
     _prepare(out, sources)
     taken: dict[str, Path] = {}
     twice: list[str] = []

@@ -39,6 +39,7 @@ class Manifest:
     course_version: str
     torch_version: str  # several, comma-separated, when merged from shards that differ
     device: str
+    seed: int  # the run seed (grade --seed)
     exercises: tuple[str, ...]
     timeout_factor: float
     memory_mb: int | None
@@ -52,7 +53,7 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, data: dict) -> Manifest:
-        fields = {k: v for k, v in data.items() if k != "schema"}
+        fields = {"seed": 0} | {k: v for k, v in data.items() if k != "schema"}
         tuples = ("exercises", "discovered", "given", "merged_from")
         return cls(**{k: tuple(v) if k in tuples else v for k, v in fields.items()})
 
@@ -88,7 +89,7 @@ def course_version(root: Path) -> str:
 
 def result_key(files_digest: str, manifest: Manifest) -> str:
     """What a result depends on: the files graded, the course, and how they were graded."""
-    parts = [files_digest, manifest.course_version, manifest.torch_version, manifest.device]
+    parts = [files_digest, manifest.course_version, manifest.torch_version, manifest.device, str(manifest.seed)]
     parts += [repr(manifest.timeout_factor), repr(manifest.memory_mb)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

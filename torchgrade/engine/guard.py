@@ -142,7 +142,7 @@ def check(watch: Watch) -> None:
         raise Tampered(replaced)
 
 
-def pin_defaults(device: str, seed: int) -> None:
+def pin_defaults(device: str) -> None:
     """Set torch's global defaults and every seed as the sandbox set them before the module loaded."""
     from torchgrade.engine import sandbox
 
@@ -159,4 +159,4 @@ def pin_defaults(device: str, seed: int) -> None:
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
-    sandbox.seed_everything(seed)
+    sandbox.seed_everything()

@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from torchgrade import devices
+from torchgrade import devices, seeds
 from torchgrade.course import Exercise, find_root, load_exercise
-from torchgrade.engine import events, guard, loader, refcache, sandbox
+from torchgrade.engine import events, guard, loader, recording, refcache, sandbox
 from torchgrade.kit.checks import MARK
 from torchgrade.kit.compare import CheckFailed
 from torchgrade.results import CheckResult, Fault, Status
@@ -43,7 +43,7 @@ class ExerciseState:
 
     exercise: Exercise
     learner: loader.Source
-    reference: loader.Source
+    reference: loader.Source | None  # None in a release, which grades against recordings instead
     device: str
     timeout_factor: float
     memory_mb: int | None
@@ -52,6 +52,9 @@ class ExerciseState:
     cache: dict[tuple, tuple[sandbox.Outcome, float]] = field(default_factory=dict)  # key -> (outcome, time limit)
     reference_cache: refcache.ReferenceCache | None = None  # reference results on disk, shared by many gradings
     results: dict[str, CheckResult] = field(default_factory=dict)  # check id -> result, as checks end
+    recording: recording.Recording | None = None  # the reference's results, where there is no reference
+    recording_error: str = ""  # why there is neither
+    recorder: recording.Recording | None = None  # --record: what the reference returned, to be saved
 
     @property
     def private(self) -> tuple[str, ...]:
@@ -65,6 +68,8 @@ class ExerciseState:
         return sandbox.Limits(timeout_s=timeout, memory_mb=memory)
 
     def outcome(self, side: str, scenario: Callable, args: tuple, limits: sandbox.Limits) -> sandbox.Outcome:
+        if side == "reference" and self.reference is None:
+            return sandbox.Outcome(value=self.recorded(scenario, args))
         source = self.learner if side == "learner" else self.reference
         key = (side, scenario.__module__, scenario.__qualname__, repr(args))
         cached = self.cache.get(key)
@@ -90,8 +95,23 @@ class ExerciseState:
                     stored.put(disk_key, outcome.value)
             else:
                 outcome = sandbox.Outcome(value=value)
+            if self.recorder is not None and side == "reference" and outcome.ok:
+                self.recorder.add(scenario, args, outcome.value)
             self.cache[key] = (outcome, limits.timeout_s)
         return self.cache[key][0]
+
+    def recorded(self, scenario: Callable, args: tuple) -> Any:
+        """The reference's result from the release's recording; GraderError when it has none."""
+        if self.recording is None:
+            raise GraderError(f"there is no reference to compare with: {self.recording_error}")
+        try:
+            return self.recording.get(scenario, args)
+        except KeyError:
+            file = recording.path(self.exercise.root, self.exercise.id, self.device)
+            raise GraderError(
+                f"the recorded reference results ({file.relative_to(self.exercise.root)}) have no result for "
+                f"{recording.call(scenario, args)}: record them again with `grade release`"
+            ) from None
 
     def require_loaded(self, limits: sandbox.Limits) -> None:
         """Fail the check that asks (CheckFailed) when the learner's module cannot be loaded."""
@@ -125,7 +145,7 @@ def _invoke(source: loader.Source, scenario: Callable, device: str, args: tuple,
     watch = guard.Watch(scenario) if learner else None
     try:
         module = loader.load(source)
-        guard.pin_defaults(device, sandbox.SEED)
+        guard.pin_defaults(device)
         return scenario(module, device, *args)
     finally:  # a replacement explains a failure better than what it broke
         if watch is not None:
@@ -167,7 +187,10 @@ class Runner:
         return out.value
 
     def reference(self, scenario: Callable, *args: Any) -> Any:
-        out = self.state.outcome("reference", scenario, args, self.limits)
+        try:
+            out = self.state.outcome("reference", scenario, args, self.limits)
+        except GraderError as exc:
+            raise GraderError(f"“{self.result.name}”: {exc}") from None
         if not out.ok:
             f = out.failure
             raise GraderError(f"the reference failed in {scenario.__qualname__}: {f.message}\n{f.traceback}")
@@ -212,6 +235,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--reference-cache", dest="tg_reference_cache", default=None, help="keep reference results in this folder"
     )
+    group.addoption(
+        "--seed", dest="tg_seed", type=int, default=0, help="the run seed that every scenario's seed is mixed with"
+    )
+    group.addoption(
+        "--record",
+        dest="tg_record",
+        default=None,
+        help="save the reference's results in ROOT/recordings (grade release)",
+    )
     group.addoption("--checks", dest="tg_checks", default="", help="only these check ids (comma-separated)")
     group.addoption("--events-fd", dest="tg_events_fd", type=int, default=None, help=argparse.SUPPRESS)
     group.addoption("--passed-before", dest="tg_passed_before", default="", help=argparse.SUPPRESS)
@@ -220,6 +252,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "torchgrade(points, name, timeout_s, memory_mb, cuda, requires): a scored check")
     config.stash[_STATES] = {}
+    seeds.use_run_seed(config.getoption("tg_seed"))  # before any check is imported
     config.stash[_EVENTS] = config.getoption("tg_events_fd")
     config.stash[_PASSED_BEFORE] = set(filter(None, config.getoption("tg_passed_before").split(",")))
     config.stash[_COLLECT_ERRORS] = []
@@ -300,17 +333,26 @@ def _state(request: pytest.FixtureRequest) -> ExerciseState:
             learner = learner / exercise.module
         if _DEVICE not in config.stash:
             config.stash[_DEVICE] = devices.resolve(config.getoption("tg_device"))
-        states[exercise_id] = ExerciseState(
+        device = config.stash[_DEVICE]
+        has_reference = exercise.reference_file.is_file()
+        state = states[exercise_id] = ExerciseState(
             exercise=exercise,
             learner=loader.Source.read(learner),
-            reference=loader.Source.read(exercise.reference_file),
-            device=config.stash[_DEVICE],
+            reference=loader.Source.read(exercise.reference_file) if has_reference else None,
+            device=device,
             timeout_factor=config.getoption("tg_timeout_factor"),
             memory_mb=config.getoption("tg_memory_mb"),
             reference_cache=refcache.ReferenceCache(Path(cache))
             if (cache := config.getoption("tg_reference_cache"))
             else None,
         )
+        if not has_reference:
+            try:
+                state.recording = recording.for_grading(root, exercise_id, device)
+            except recording.RecordingError as exc:
+                state.recording_error = str(exc)
+        if config.getoption("tg_record"):
+            state.recorder = recording.Recording(exercise_id, recording.device_kind(device), seeds.run_seed())
     return states[exercise_id]
 
 
@@ -376,6 +418,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     states = list(session.config.stash[_STATES].values())
+    folder = session.config.getoption("tg_record")
+    for state in states:
+        if state.recorder is not None:
+            state.recorder.save(recording.path(Path(folder), state.exercise.id, state.device))
     failure = states[0].load_failure if states else None
     _emit(
         session.config,

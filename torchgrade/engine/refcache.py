@@ -20,7 +20,8 @@ from typing import Any
 
 import torch
 
-from torchgrade.engine import sandbox, wire
+from torchgrade import seeds
+from torchgrade.engine import wire
 from torchgrade.engine.loader import Source
 
 MISSING = object()
@@ -38,7 +39,7 @@ class ReferenceCache:
             f"{scenario.__module__}.{scenario.__qualname__}",
             repr(args),
             device,
-            str(sandbox.SEED),
+            str(seeds.run_seed()),
             torch.__version__,
         ]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()

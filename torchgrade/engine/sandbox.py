@@ -36,6 +36,7 @@ from typing import Any
 
 import torch
 
+from torchgrade import seeds
 from torchgrade.engine import confine, guard, wire
 from torchgrade.engine.loader import LoadError
 
@@ -67,9 +68,6 @@ try:
     _NOBODY = pwd.getpwnam("nobody").pw_uid
 except KeyError:
     _NOBODY = 65534
-
-
-SEED = 0  # every seed a sandbox child starts from (torch, random, numpy)
 
 
 @dataclass(frozen=True)
@@ -180,19 +178,21 @@ def reap_strays(keep: set[int] = frozenset()) -> None:
                 pass
 
 
-def seed_everything(seed: int) -> None:
+def seed_everything() -> None:
+    """Seed Python's, torch's and numpy's global generators from the run seed (torchgrade.seeds)."""
+    seed = seeds.seed(0)
     random.seed(seed)
     torch.manual_seed(seed)
     try:
         import numpy as np
 
-        np.random.seed(seed)
+        np.random.seed(seed % 2**32)
     except ImportError:
         pass
 
 
 def _prepare_child(
-    limits: Limits, out_fd: int, workdir: str, seed: int, learner_file: str | None, private: tuple[str, ...]
+    limits: Limits, out_fd: int, workdir: str, learner_file: str | None, private: tuple[str, ...]
 ) -> None:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(out_fd, 1)
@@ -214,7 +214,7 @@ def _prepare_child(
     os.environ["HOME"] = os.environ["TMPDIR"] = tempfile.tempdir = workdir
     confine.apply(workdir, learner_file, private, nobody=_NOBODY if _drop_to_nobody() else None)
     torch.set_num_threads(1)
-    seed_everything(seed)
+    seed_everything()
 
 
 def _child_main(fn: Callable[..., Any], args: tuple, result_path: str, learner_file: str | None) -> None:
@@ -300,7 +300,6 @@ def run(
     fn: Callable[..., Any],
     *args: Any,
     limits: Limits,
-    seed: int = SEED,
     learner_file: str | None = None,
     private: tuple[str, ...] = (),
 ) -> Outcome:
@@ -322,7 +321,7 @@ def run(
         if pid == 0:  # the child: never returns
             try:
                 os.close(out_r)
-                _prepare_child(limits, out_w, workdir, seed, learner_file, private)
+                _prepare_child(limits, out_w, workdir, learner_file, private)
                 _child_main(fn, args, result_path, learner_file)
             finally:
                 os._exit(0)

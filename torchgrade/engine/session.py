@@ -31,6 +31,8 @@ class Options:
     memory_mb: int | None = None
     checks: tuple[str, ...] = ()  # only these check ids (all when empty)
     reference_cache: str | None = None  # a folder that keeps reference results across gradings
+    seed: int = 0  # the run seed (torchgrade.seeds): 0 is the seed the course's recordings use
+    record: str | None = None  # save the reference's results in RECORD/recordings (grade release)
     jobs: int = 1  # exercises graded at the same time
 
 
@@ -77,12 +79,16 @@ def _pytest_args(target: Target, options: Options, events_fd: int, passed_before
         "--import-mode=importlib",
         "-q",
     ]
+    if options.seed:
+        args += ["--seed", str(options.seed)]
     if options.memory_mb:
         args += ["--memory-mb", str(options.memory_mb)]
     if options.checks:
         args += ["--checks", ",".join(options.checks)]
     if options.reference_cache:
         args += ["--reference-cache", options.reference_cache]
+    if options.record:
+        args += ["--record", options.record]
     if passed_before:
         args += ["--passed-before", ",".join(passed_before)]
     return args

@@ -28,7 +28,7 @@ from torchgrade.kit.compare import (
     fail,
     tolerance,
 )
-from torchgrade.kit.data import blobs, labelled, randn
+from torchgrade.kit.data import blobs, generator, labelled, randn, seed
 from torchgrade.kit.describe import article, describe, describe_type, name_differences
 from torchgrade.kit.observe import same_memory, storage_address, write_into, wrote_through
 from torchgrade.kit.probes import ForwardProbe, OpTrace, StepProbe, attempt, grad_norm
@@ -66,6 +66,7 @@ __all__ = [
     "explained",
     "fail",
     "fake_gpu",
+    "generator",
     "find_in_code",
     "grad_differences",
     "grad_norm",
@@ -76,6 +77,7 @@ __all__ = [
     "passes",
     "randn",
     "same_memory",
+    "seed",
     "snapshot",
     "stale_gradients",
     "storage_address",

@@ -4,18 +4,26 @@ Each draws from a ``torch.Generator`` of its own, never from the global random s
 learner and reference get the same values whatever either of them draws, and learner
 code that reseeds or draws from the global generator changes nothing here. Everything is
 built on the CPU; move it with ``.to(device)`` where the code under test expects that.
+
+Every seed a grader names goes through :func:`seed`, which mixes in the grading run's seed
+(``grade --seed N``). With the default run seed, 0, a grader's seed is used as written; with
+another, every input changes, so outputs recorded or copied from one run say nothing about
+another. Graders call :func:`seed` where they seed torch themselves
+(``torch.manual_seed(seed(5))``) and :func:`generator` for a generator of their own.
 """
 
 from __future__ import annotations
 
 import torch
 
+from torchgrade.seeds import seed
+
 Seed = int | torch.Generator  # a seed, or a generator to go on drawing from
 
 
-def generator(seed: Seed) -> torch.Generator:
-    """A CPU generator seeded with ``seed``; a generator passed in is used as it is."""
-    return seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
+def generator(s: Seed) -> torch.Generator:
+    """A CPU generator seeded with ``seed(s)``; a generator passed in is used as it is."""
+    return s if isinstance(s, torch.Generator) else torch.Generator().manual_seed(seed(s))
 
 
 def randn(*shape: int, seed: Seed = 0, dtype: torch.dtype = torch.float32, device: str = "cpu") -> torch.Tensor:
