@@ -53,7 +53,7 @@ class Recording:
     exercise: str
     device: str  # cpu | cuda
     seed: int
-    torch_version: str = torch.__version__
+    torch_version: str = str(torch.__version__)
     results: dict[str, Any] = field(default_factory=dict)  # call -> wire-encoded value
 
     def get(self, scenario: Callable, args: tuple) -> Any:
@@ -94,7 +94,8 @@ def load(file: Path, exercise_id: str) -> Recording:
     except FileNotFoundError:
         raise RecordingError(f"{file} is missing") from None
     except Exception as exc:  # noqa: BLE001 - a truncated or foreign file
-        raise RecordingError(f"{file} cannot be read ({type(exc).__name__}: {exc})") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise RecordingError(f"{file} cannot be read ({type(exc).__name__}: {first})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("exercise") != exercise_id:
         raise RecordingError(f"{file} is not a recording of {exercise_id} ({FORMAT})")
     return Recording(
