@@ -59,6 +59,15 @@ def warm() -> None:
     sandbox.warm_up()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def reference_cache(tmp_path_factory) -> Path:
+    """grade's reference cache for this test run: a folder of its own, not the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("reference-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TORCHGRADE_CACHE", str(folder))
+        yield folder
+
+
 def copy_course(where: Path) -> Path:
     """A copy of the course (its pyproject, checks, references and stubs) at ``where``."""
     where.mkdir(parents=True)

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 import torchgrade.kit as kit
+from torchgrade import seeds
 from torchgrade.kit import (
     AmpSpy,
     AutocastLoss,
@@ -254,6 +255,20 @@ def test_randn_draws_float32_from_its_own_seed_then_casts():
     b = randn(2, 3, seed=4, dtype=torch.float64)
     assert b.dtype == torch.float64 and torch.equal(b, a.double())
     assert not torch.equal(randn(2, 3, seed=5), a)
+
+
+def test_a_run_seed_other_than_0_changes_what_every_seed_draws():
+    """grade --seed 5 draws other inputs than the default run seed, 0, which uses each seed as written."""
+    at_0 = randn(3, seed=1)
+    assert kit.seed(1) == 1 and torch.equal(at_0, torch.randn(3, generator=torch.Generator().manual_seed(1)))
+    try:
+        seeds.use_run_seed(5)
+        at_5 = randn(3, seed=1)
+        assert kit.seed(1) != 1 and torch.equal(randn(3, seed=1), at_5)  # still one value per seed
+        assert not torch.equal(at_5, at_0)
+    finally:
+        seeds.use_run_seed(0)
+    assert torch.equal(randn(3, seed=1), at_0)
 
 
 def test_labelled_is_reproducible_and_a_shared_generator_gives_new_batches():

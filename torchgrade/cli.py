@@ -12,7 +12,7 @@ from torchgrade import bundle, committed, course, devices, release, reports
 from torchgrade.batch import gradebook, grading, merge, outputs, roster, shards, store
 from torchgrade.batch.progress import Progress
 from torchgrade.course import UsageError
-from torchgrade.engine import sandbox, session
+from torchgrade.engine import refcache, sandbox, session
 from torchgrade.reports import json_report, terminal
 
 # Options that grade, batch and the like share, declared once.
@@ -107,6 +107,12 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
 @MEMORY_MB
 @JOBS
 @SEED
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Run the reference again rather than reuse its results from the cache ($TORCHGRADE_CACHE, "
+    "default ~/.cache/torchgrade).",
+)
 def main(
     paths,
     all_root,
@@ -124,6 +130,7 @@ def main(
     memory_mb,
     jobs,
     seed,
+    no_cache,
 ) -> None:
     """Grade the PyTorch exercise implementation(s) at PATH against the reference."""
     files = {
@@ -137,12 +144,14 @@ def main(
     try:
         reports.check_options(json_file, files, classroom, os.environ)
         targets = _targets(paths, all_root)
+        cache = refcache.default_folder()
         options = session.Options(
             device=_device_for(targets, device, seed),
             timeout_factor=timeout_factor,
             memory_mb=memory_mb,
             jobs=jobs or session.cpus(),
             seed=seed,
+            reference_cache=None if no_cache or cache is None else str(cache),
         )
     except UsageError as exc:
         click.echo(f"grade: {exc}", err=True)

@@ -33,6 +33,7 @@ from torchgrade.kit import (
     fail,
     randn,
     same_memory,
+    seed,
     storage_address,
     type_name,
     working,
@@ -198,7 +199,8 @@ def results(m, device, name: str) -> list[dict]:
 
 
 # distinct seeds: each is the first draw with its seed (the reproducibility calls follow)
-NOISE = [((2, 3), 0), ((4,), 1), ((2, 3, 4), 123), ((1,), 7), ((3, 2), 5)]
+NOISE = [(shape, seed(n)) for shape, n in (((2, 3), 0), ((4,), 1), ((2, 3, 4), 123), ((1,), 7), ((3, 2), 5))]
+SAME_SEED, OTHER_SEED = seed(3), seed(4)  # the same seed twice in a row, then another
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -209,10 +211,10 @@ def noise(m, device) -> dict:
     """seeded_noise's values; the same seed twice in a row, then another seed; the global random
     state before and after."""
     before = torch.get_rng_state()
-    values = [m.seeded_noise(shape, seed) for shape, seed in NOISE]
-    first = m.seeded_noise((3, 4), 3)
-    again = m.seeded_noise((3, 4), 3)
-    other = m.seeded_noise((3, 4), 4)
+    values = [m.seeded_noise(shape, s) for shape, s in NOISE]
+    first = m.seeded_noise((3, 4), SAME_SEED)
+    again = m.seeded_noise((3, 4), SAME_SEED)
+    other = m.seeded_noise((3, 4), OTHER_SEED)
     return {"values": values, "first": first, "again": again, "other": other, "rng": [before, torch.get_rng_state()]}
 
 
@@ -326,12 +328,13 @@ def test_identity_plus(run):
 
 
 NOT_REPRODUCIBLE = (
-    "Two calls of seeded_noise((3, 4), seed=3) in a row returned different values, so the noise is not reproducible.",
+    f"Two calls of seeded_noise((3, 4), seed={SAME_SEED}) in a row returned different values, so the noise is not reproducible.",
     "Seed a generator of its own with seed on every call, torch.Generator().manual_seed(seed), and pass it to "
     "torch.randn(shape, generator=...): a generator, the global one included, moves on with every draw.",
 )
 SEED_UNUSED = (
-    "seeded_noise((3, 4), seed=3) and seeded_noise((3, 4), seed=4) returned the same values: the seed argument is not used.",
+    f"seeded_noise((3, 4), seed={SAME_SEED}) and seeded_noise((3, 4), seed={OTHER_SEED}) returned the same values: "
+    "the seed argument is not used.",
     "Seed the generator with the seed argument: torch.Generator().manual_seed(seed).",
 )
 
@@ -350,11 +353,11 @@ def test_seeded_noise_values(run):
     got, want = REFERENCE.both(run, noise)
     tensors = all(isinstance(got[k], torch.Tensor) for k in ("first", "again", "other"))
     why = " ".join(_reproducibility(got) or ()) if tensors else ""
-    for (shape, seed), g, w in zip(NOISE, got["values"], want["values"], strict=True):
+    for (shape, s), g, w in zip(NOISE, got["values"], want["values"], strict=True):
         hint = why or "Draw with torch.randn(shape, generator=torch.Generator().manual_seed(seed))."
         if isinstance(g, torch.Tensor) and g.is_floating_point() and g.numel() and bool(((g >= 0) & (g < 1)).all()):
             hint = "torch.rand draws uniform values in [0, 1); standard-normal noise comes from torch.randn. " + hint
-        expect_tensor(g, w, f"seeded_noise({shape}, seed={seed})", hint=hint)
+        expect_tensor(g, w, f"seeded_noise({shape}, seed={s})", hint=hint)
 
 
 # Any function that returns the same tensor every time, or draws nothing, has the next two

@@ -31,10 +31,12 @@ from torchgrade.kit import (
     expect_mode,
     expect_tensor,
     fail,
+    generator,
     labelled,
     name_differences,
     randn,
     same_memory,
+    seed,
     storage_address,
 )
 
@@ -156,7 +158,7 @@ UNARY = [torch.sin, torch.cos, torch.tanh, torch.sigmoid, lambda t: torch.exp(-t
 
 def random_function(seed: int, shape: tuple[int, ...]):
     """A scalar function of a tensor of ``shape``, composed at random from ``seed``."""
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)
     n = math.prod(shape)
     a, b, c = (UNARY[i] for i in torch.randint(len(UNARY), (3,), generator=g).tolist())
     w = torch.randn(n, n, generator=g) / math.sqrt(n)
@@ -187,13 +189,13 @@ def _case_label(seed, shape, dtype, requires_grad, has_grad) -> str:
 
 def gradients(m, device) -> list[dict]:
     calls = []
-    for seed, shape, dtype, requires_grad, has_grad in GRADIENT_CASES:
-        g = torch.Generator().manual_seed(100 + seed)
+    for n, shape, dtype, requires_grad, has_grad in GRADIENT_CASES:
+        g = generator(100 + n)
         x = torch.randn(shape, generator=g, dtype=dtype).to(device).requires_grad_(requires_grad)
         if has_grad:
             x.grad = torch.full_like(x, 7.0)
         values, grad_before = x.detach().clone(), None if x.grad is None else x.grad.clone()
-        out = m.gradient(random_function(seed, shape), x)
+        out = m.gradient(random_function(n, shape), x)
         calls.append(
             {
                 "grad": out,
@@ -268,14 +270,14 @@ FROZEN_NOTE = {FROZEN: "(a frozen parameter: requires_grad=False)"}
 
 
 def make_model(device: str) -> nn.Module:
-    torch.manual_seed(0)  # identical weights for learner and reference
+    torch.manual_seed(seed(0))  # identical weights for learner and reference
     model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Tanh(), nn.Linear(6, 3)).to(device)
     model.get_parameter(FROZEN).requires_grad_(False)
     return model
 
 
 def make_batches(device: str) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    g = torch.Generator().manual_seed(7)  # one generator: three batches that differ
+    g = generator(7)  # one generator: three batches that differ
     return [tuple(t.to(device) for t in labelled(n, g, features=4)) for n in (5, 6, 4)]
 
 
@@ -497,7 +499,7 @@ def test_batch_gradients_mode(run):
 
 
 def prediction(m, device) -> dict:
-    torch.manual_seed(0)
+    torch.manual_seed(seed(0))
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 2)).to(device)
     with torch.no_grad():  # running statistics far from a batch's own, so the two modes differ clearly
         model[1].running_mean.fill_(0.5)
@@ -583,7 +585,7 @@ def test_predict_no_grad(run):
 
 
 def swish_forward(m, device) -> list:
-    g = torch.Generator().manual_seed(9)
+    g = generator(9)
     xs = [
         torch.linspace(-6, 6, 13),
         torch.randn(3, 4, generator=g) * 3,
@@ -600,7 +602,7 @@ FORWARD_LABELS = [
 
 
 def swish_backward(m, device) -> dict:
-    g = torch.Generator().manual_seed(10)
+    g = generator(10)
     cases = []
     for shape, dtype in (((13,), torch.float64), ((3, 4), torch.float32), ((6,), torch.float64)):
         x = (torch.randn(shape, generator=g, dtype=dtype) * 3).to(device)
@@ -622,7 +624,7 @@ def swish_slopes(m, device) -> dict:
     """What torch.autograd.gradcheck looks at, for float64 x of shape (7,): backward's gradient for
     each one-hot grad_output (the Jacobian, row by row), and forward at x ± EPS along each axis
     (its slopes, by finite differences). The check compares them."""
-    x = torch.randn(7, generator=torch.Generator().manual_seed(11), dtype=torch.float64).to(device)
+    x = torch.randn(7, generator=generator(11), dtype=torch.float64).to(device)
     rows = []
     for i in range(x.numel()):
         leaf = x.clone().requires_grad_(True)

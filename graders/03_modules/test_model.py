@@ -27,8 +27,10 @@ from torchgrade.kit import (
     expect_tensor,
     expect_tensors,
     fail,
+    generator,
     name_differences,
     randn,
+    seed,
     type_name,
 )
 
@@ -41,7 +43,7 @@ KINDS = {"fc1": "Linear", "bn": "BatchNorm1d", "dropout": "Dropout", "fc2": "Lin
 
 def reference_weights() -> dict[str, torch.Tensor]:
     """Every parameter and buffer of the reference's MyModel(IN, HIDDEN, OUT), by name, from a fixed seed."""
-    g = torch.Generator().manual_seed(1234)
+    g = generator(1234)
 
     def randn(*shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=g)
@@ -274,7 +276,7 @@ def train_forward(m, device):
     if isinstance(getattr(model, "bn", None), nn.Module):
         model.bn.register_forward_pre_hook(lambda module, args: bn_training.append(bool(module.training)))
     x = make_batch(2).to(device)
-    torch.manual_seed(5)  # the dropout masks: F.dropout and nn.Dropout draw the same ones
+    torch.manual_seed(seed(5))  # the dropout masks: F.dropout and nn.Dropout draw the same ones
     out = model(x)
     buffers = {name: b.detach().clone() for name, b in model.named_buffers()}
     if isinstance(out, torch.Tensor) and out.shape == (BATCH, OUT) and out.requires_grad:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
-from torchgrade.kit import CheckFailed, Foreign, check, describe, expect_tensor, fail, type_name
+from torchgrade.kit import CheckFailed, Foreign, check, describe, expect_tensor, fail, seed, type_name
 
 # --------------------------------------------------------------------------- shared setup
 
@@ -27,7 +27,7 @@ N_SAMPLES, N_FEATURES = 7, 3
 
 def numpy_data() -> tuple[np.ndarray, np.ndarray]:
     """float64 features (numpy's default) and int32 labels: both need converting."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed(0))
     return rng.normal(size=(N_SAMPLES, N_FEATURES)), rng.integers(0, 3, size=N_SAMPLES).astype(np.int32)
 
 
@@ -427,6 +427,7 @@ def test_loader_pinned_batches(run):
 # --------------------------------------------------------------------------- split_dataset
 
 N_SPLIT = 23  # int(23 * 0.2) = 4 but round() gives 5; int(23 * 0.3) = 6 but round() gives 7
+SPLIT_SEED = seed(7)  # the seed argument of the seeded calls
 
 
 def _parts(result) -> dict:
@@ -444,20 +445,20 @@ def _parts(result) -> dict:
 
 def splitting(m, device):
     dataset = indexed(N_SPLIT)
-    torch.manual_seed(1)
+    torch.manual_seed(seed(1))
     rng = [torch.get_rng_state()]  # the global random state before and after each of the first two calls
     default = m.split_dataset(dataset)
     rng.append(torch.get_rng_state())
-    seeded = m.split_dataset(dataset, val_fraction=0.3, seed=7)
+    seeded = m.split_dataset(dataset, val_fraction=0.3, seed=SPLIT_SEED)
     rng.append(torch.get_rng_state())
-    torch.manual_seed(2)  # a different global random state: the split must not depend on it
-    again = m.split_dataset(dataset, val_fraction=0.3, seed=7)
+    torch.manual_seed(seed(2))  # a different global random state: the split must not depend on it
+    again = m.split_dataset(dataset, val_fraction=0.3, seed=SPLIT_SEED)
     return {"default": _parts(default), "seeded": _parts(seeded), "again": _parts(again), "rng": rng}
 
 
 SPLIT_CALLS = (
     ("default", f"split_dataset(dataset of {N_SPLIT})"),
-    ("seeded", f"split_dataset(dataset of {N_SPLIT}, val_fraction=0.3, seed=7)"),
+    ("seeded", f"split_dataset(dataset of {N_SPLIT}, val_fraction=0.3, seed={SPLIT_SEED})"),
 )
 
 
@@ -525,7 +526,7 @@ def _val_ids(n: int, fraction: float, seed: int, val_first: bool = False) -> set
     return set(perm[:n_val]) if val_first else set(perm[n - n_val :])
 
 
-SPLIT_ARGS = {"default": (0.2, 0), "seeded": (0.3, 7)}
+SPLIT_ARGS = {"default": (0.2, 0), "seeded": (0.3, SPLIT_SEED)}  # (val_fraction, seed): 0 is split_dataset's default
 
 
 @check(5, "split_dataset: the same split as random_split with a generator seeded by seed")
@@ -535,16 +536,16 @@ def test_split_matches_random_split(run):
         train, val = _split(got, key, call)
         train_want, val_want = _split(want, key, call)
         if set(train) != set(train_want) or set(val) != set(val_want):
-            fraction, seed = SPLIT_ARGS[key]
-            if set(val) == _val_ids(N_SPLIT, fraction, seed, val_first=True):
+            fraction, split_seed = SPLIT_ARGS[key]
+            if set(val) == _val_ids(N_SPLIT, fraction, split_seed, val_first=True):
                 hint = (
                     "val holds the first n_val samples of the seeded permutation, where "
                     "random_split(dataset, [n - n_val, n_val], generator=...) puts the last n_val: pass the lengths "
                     "in this order, train first."
                 )
-            elif seed != 0 and set(val) == _val_ids(N_SPLIT, fraction, 0):
+            elif split_seed != 0 and set(val) == _val_ids(N_SPLIT, fraction, 0):
                 hint = (
-                    f"That is the split seed 0 gives, not seed {seed}: seed the generator with the seed argument, "
+                    f"That is the split seed 0 gives, not seed {split_seed}: seed the generator with the seed argument, "
                     "torch.Generator().manual_seed(seed)."
                 )
             else:

@@ -36,7 +36,9 @@ from torchgrade.kit import (
     expect_tensors,
     fail,
     find_in_code,
+    generator,
     labelled,
+    seed,
     snapshot,
     stale_gradients,
 )
@@ -45,7 +47,7 @@ from torchgrade.kit import (
 
 
 def make_model(device: str, batchnorm: bool = False, dropout: float = 0.0) -> nn.Module:
-    torch.manual_seed(0)  # identical initial weights for learner and reference
+    torch.manual_seed(seed(0))  # identical initial weights for learner and reference
     layers = (
         [nn.Linear(6, 16)]
         + ([nn.BatchNorm1d(16)] if batchnorm else [])
@@ -403,7 +405,7 @@ class EpochSampler(torch.utils.data.Sampler):
 
     def __iter__(self):
         epoch = len(self.steps) // self.per_epoch
-        yield from torch.randperm(self.n, generator=torch.Generator().manual_seed(1000 + epoch)).tolist()
+        yield from torch.randperm(self.n, generator=generator(1000 + epoch)).tolist()
 
 
 class BatchTrace:

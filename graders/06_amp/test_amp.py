@@ -64,6 +64,7 @@ from torchgrade.kit import (
     grad_norm,
     is_deprecated_amp,
     labelled,
+    seed,
     snapshot,
     stale_gradients,
     type_name,
@@ -84,7 +85,7 @@ def expected_dtype(device: str) -> str:
 
 
 def make_model(device: str) -> nn.Sequential:
-    torch.manual_seed(0)  # identical initial weights for learner and reference
+    torch.manual_seed(seed(0))  # identical initial weights for learner and reference
     return nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 3)).to(device)
 
 

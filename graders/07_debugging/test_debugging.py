@@ -37,11 +37,13 @@ from torchgrade.kit import (
     describe,
     expect_mode,
     fail,
+    generator,
     grad_differences,
     grad_snapshot,
     labelled,
     name_differences,
     randn,
+    seed,
     working,
 )
 
@@ -62,7 +64,7 @@ class Net(nn.Module):
 
 
 def make_net(device: str) -> Net:
-    torch.manual_seed(0)  # identical weights for learner and reference
+    torch.manual_seed(seed(0))  # identical weights for learner and reference
     return Net().to(device)
 
 
@@ -336,7 +338,7 @@ def gradients(m, device):
     out = {}
     for case, spec in GRAD_CASES.items():
         model = make_net(device)
-        g = torch.Generator().manual_seed(2)
+        g = generator(2)
         for name, p in model.named_parameters():
             what = spec.get(name, "finite")
             if what == "none":
@@ -455,10 +457,10 @@ class Profiled(nn.Module):
 
 
 def profiling(m, device, mode: str = "train"):
-    torch.manual_seed(0)
+    torch.manual_seed(seed(0))
     model = Profiled().to(device)
     model.train(mode == "train")  # handed over in this mode: op_counts must leave it so
-    g = torch.Generator().manual_seed(4)
+    g = generator(4)
     for p in model.parameters():  # gradients from an earlier backward(): op_counts must leave them alone
         p.grad = torch.randn(p.shape, generator=g).to(device)
     probe = ForwardProbe(model)

@@ -1,5 +1,7 @@
 """Reference results kept on disk, so that grading many submissions runs the reference once.
 
+``grade`` keeps one in the user's cache folder (:func:`default_folder`), so that a second
+``grade --all`` does not run the reference again; ``grade batch`` keeps one in its OUT.
 A result is keyed by everything it depends on: the reference's source, the checks file
 that defines the scenario, the scenario and its arguments, the device, the seed and the
 torch version. It is stored as plain data (``torch.save`` of wire-encoded values, written
@@ -14,7 +16,7 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,17 @@ from torchgrade.engine import wire
 from torchgrade.engine.loader import Source
 
 MISSING = object()
+
+
+def default_folder(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """``$TORCHGRADE_CACHE`` (``off``: none), else ``$XDG_CACHE_HOME/torchgrade/reference``, else ``~/.cache/...``."""
+    given = environ.get("TORCHGRADE_CACHE", "")
+    if given.lower() in ("off", "0", "no", "false"):
+        return None
+    if given:
+        return Path(given).expanduser()
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "torchgrade" / "reference"
 
 
 class ReferenceCache:
@@ -53,10 +66,14 @@ class ReferenceCache:
             return MISSING
 
     def put(self, key: str, value: Any) -> None:
+        """Store a result; a folder that cannot be written (read-only, full) only costs the next run time."""
         buffer = io.BytesIO()
         torch.save(wire.encode(value), buffer)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(buffer.getvalue())
-        os.replace(tmp, self.folder / f"{key}.pt")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(buffer.getvalue())
+            os.replace(tmp, self.folder / f"{key}.pt")
+        except OSError:
+            pass
