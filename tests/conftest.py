@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,24 @@ def mutate(exercise_id: str, old: str, new: str) -> str:
     text = reference_text(exercise_id)
     assert old in text, f"mutation target not found in the {exercise_id} reference: {old!r}"
     return text.replace(old, new)
+
+
+def mistakes(exercise_id: str) -> list[tuple[str, str, str, str, str]]:
+    """(what the learner did, text in the reference, what they wrote instead, check id, words its message must hold)."""
+    return importlib.import_module(f"mistakes_{exercise_id}").MISTAKES
+
+
+def known_submissions(exercise_id: str) -> dict[str, str]:
+    """label -> module text: the reference, the stub, every mistake ("mistake: what") and every
+    correct alternative ("correct: stem") of an exercise."""
+    ex = course.load_exercise(ROOT, exercise_id)
+    texts = {"reference": ex.reference_file.read_text(), "stub": (ex.stub_dir / ex.module).read_text()}
+    for what, old, new, _, _ in mistakes(exercise_id):
+        assert f"mistake: {what}" not in texts, f"two mistakes of {exercise_id} are called {what!r}"
+        texts[f"mistake: {what}"] = mutate(exercise_id, old, new)
+    for path in sorted((SUBMISSIONS / exercise_id).glob("correct_*.py")):
+        texts[f"correct: {path.stem}"] = path.read_text()
+    return texts
 
 
 def timeless(report: dict) -> dict:
@@ -90,6 +110,34 @@ def grader(root: Path, tmp_path_factory):
         return session.grade_exercise(target, session.Options(device="cpu", checks=checks, **options))
 
     return grade
+
+
+@pytest.fixture(scope="session")
+def graded_known(tmp_path_factory) -> Callable[[str, Path], dict[str, ExerciseResult]]:
+    """graded_known(exercise_id, root=ROOT) -> {label: result} for every known submission of the
+    exercise (:func:`known_submissions`), all checks, graded together with the course at ``root``
+    (two at a time, the reference run once per scenario) and kept for the whole test run."""
+    results: dict[tuple[str, Path], dict[str, ExerciseResult]] = {}
+    folders: dict[str, dict[str, Path]] = {}  # written once: every course grades the same files
+    cache = tmp_path_factory.mktemp("known-reference-cache")
+
+    def graded(exercise_id: str, root: Path = ROOT) -> dict[str, ExerciseResult]:
+        if exercise_id not in folders:
+            module = course.load_exercise(ROOT, exercise_id).module
+            where = tmp_path_factory.mktemp(f"known-{exercise_id}")
+            folders[exercise_id] = {}
+            for i, (label, text) in enumerate(known_submissions(exercise_id).items()):
+                (where / str(i) / exercise_id).mkdir(parents=True)
+                (where / str(i) / exercise_id / module).write_text(text)
+                folders[exercise_id][label] = where / str(i) / exercise_id
+        if (exercise_id, root) not in results:
+            labels = folders[exercise_id]
+            targets = [course.resolve(str(folder), root) for folder in labels.values()]
+            options = session.Options(device="cpu", jobs=2, reference_cache=str(cache))
+            results[exercise_id, root] = dict(zip(labels, session.grade(targets, options).exercises))
+        return results[exercise_id, root]
+
+    return graded
 
 
 @pytest.fixture

@@ -20,9 +20,10 @@ from click.testing import CliRunner
 from conftest import ROOT, copy_course, mutate, reference_text
 
 from torchgrade import course
-from torchgrade.batch import shards, store, submissions
+from torchgrade.batch import gradebook, grading, shards, store, submissions
 from torchgrade.cli import batch, merge_outputs
 from torchgrade.engine import session
+from torchgrade.results import CheckResult, ExerciseResult, Report, Status
 
 ASSIGNMENT = "pytorch-basics"
 EXERCISE = "05_training"
@@ -242,16 +243,37 @@ def test_shards_merged_equal_one_run(graded, course_root, classroom, tmp_path):
     assert result.exit_code == 1 and "graded twice" in result.output
 
 
-def test_merge_refuses_shards_of_another_course_version(graded, tmp_path):
+@pytest.mark.parametrize(
+    "field, value, words",
+    [("course_version", "0123456789abcdef", "different course versions"), ("seed", 48151, "different seeds")],
+)
+def test_merge_refuses_shards_of_another_course_version_or_seed(graded, tmp_path, field, value, words):
     whole, _ = graded
     other = tmp_path / "other"
     shutil.copytree(whole, other)
     data = json.loads((other / "manifest.json").read_text())
-    data["course_version"] = "0123456789abcdef"
+    data[field] = value
     (other / "manifest.json").write_text(json.dumps(data))
     result = invoke(merge_outputs, str(whole), str(other), "--out", str(tmp_path / "merged"), cwd=tmp_path)
-    assert result.exit_code == 2 and "different course versions" in result.output
+    assert result.exit_code == 2 and words in result.output
     assert result.output.count("\n") == 1 and not (tmp_path / "merged").exists()
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted():
+    text = gradebook.csv_text([['=HYPERLINK("http://x")', "+1", "-2", "@a", "pytorch-basics-bob", 87.5, -1]])
+    (row,) = csv.reader(text.splitlines())
+    assert row == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@a", "pytorch-basics-bob", "87.5", "-1"]
+
+
+@pytest.mark.parametrize(
+    "cause, status", [("timeout", "timed out"), ("crash", "crashed"), ("exception", "graded"), ("", "graded")]
+)
+def test_a_submission_s_status_comes_from_why_its_code_failed_not_from_the_words(cause, status, tmp_path):
+    failed = CheckResult("a", "a", Status.FAILED, 5, message="any words at all", cause=cause)
+    report = Report([ExerciseResult("05_training", "t", "p", checks=[failed])])
+    found = submissions.Submission(name="x", path=tmp_path)
+    copy = submissions.Pristine(found, tmp_path, ("exercises/05_training/training.py",), (), True, "d")
+    assert grading.classify(report, copy) == status
 
 
 def test_pristine_copies_take_only_learner_files(tmp_path):

@@ -273,3 +273,25 @@ def test_reference_results_are_kept_on_disk_and_read_back(tmp_path):
     torch.save(43, entry)  # what the reference "returned"
     (c,) = session.grade_exercise(target, options).checks
     assert c.status == "failed" and "expected 43" in c.message
+
+
+def test_a_second_grade_takes_the_reference_s_results_from_the_cache(tmp_path, monkeypatch):
+    """The reference here answers with the clock, so its results say whether it ran again."""
+    course = make_course(tmp_path / "course", {"01_clock": answered(1)})
+    (course / "reference" / "01_clock" / "answer.py").write_text(
+        "import time\n\n\ndef answer():\n    return time.time_ns()\n"
+    )
+    monkeypatch.setenv("TORCHGRADE_CACHE", str(tmp_path / "cache"))
+
+    def wanted(*options: str) -> str:
+        code, report = grade_in(course, "exercises/01_clock", "--min-score", "0", *options)
+        (c,) = report["exercises"][0]["checks"]
+        assert c["status"] == "failed"
+        return c["message"]
+
+    first = wanted()
+    assert wanted() == first  # the reference did not run again
+    assert wanted("--no-cache") != first
+    assert len(list((tmp_path / "cache").glob("*.pt"))) == 1
+    monkeypatch.setenv("TORCHGRADE_CACHE", "off")
+    assert wanted() != first

@@ -5,29 +5,19 @@ message intended, and correct submissions written in other styles
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import pytest
-from conftest import ROOT, SUBMISSIONS, check, check_mistake, mutate
+from conftest import ROOT, SUBMISSIONS, check, check_mistake, mistakes
 
 from torchgrade import course
 
 EXERCISES = [ex.id for ex in course.all_exercises(ROOT)]
-_GRADED: dict[tuple, object] = {}  # (exercise, text, checks) -> result: the meta-test reuses gradings
-
-
-def graded(grade_text, exercise_id: str, text: str, *checks: str):
-    key = (exercise_id, text, checks)
-    if key not in _GRADED:
-        _GRADED[key] = grade_text(exercise_id, text, *checks)
-    return _GRADED[key]
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_reference_gets_full_marks(grade_text, exercise_id):
-    ex = course.load_exercise(ROOT, exercise_id)
-    result = grade_text(exercise_id, ex.reference_file.read_text())
+def test_reference_gets_full_marks(graded_known, exercise_id):
+    result = graded_known(exercise_id)["reference"]
     problems = [(c.id, c.status, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
     assert problems == []
     assert result.score == result.max_score == 100  # every exercise is worth 100 points on the CPU
@@ -35,20 +25,14 @@ def test_reference_gets_full_marks(grade_text, exercise_id):
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_stub_scores_zero_and_says_not_attempted(grade_text, exercise_id):
-    ex = course.load_exercise(ROOT, exercise_id)
-    result = graded(grade_text, exercise_id, (ex.stub_dir / ex.module).read_text())
+def test_stub_scores_zero_and_says_not_attempted(graded_known, exercise_id):
+    result = graded_known(exercise_id)["stub"]
     assert result.score == 0 and result.max_score > 0
     for c in result.checks:
         if c.status != "skipped":
             assert c.status == "failed", (c.id, c.message)
             # either the function's own failure, or the check it waits for (check(requires=...))
             assert "not implemented yet" in c.message or c.message.startswith("Not judged yet"), (c.id, c.message)
-
-
-def mistakes(exercise_id: str) -> list[tuple[str, str, str, str, str]]:
-    """(what the learner did, text in the reference, what they wrote instead, check id, words its message must hold)."""
-    return importlib.import_module(f"mistakes_{exercise_id}").MISTAKES
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
@@ -63,28 +47,26 @@ MISTAKES = [(ex, *m) for ex in EXERCISES for m in mistakes(ex)]
 @pytest.mark.parametrize(
     "exercise_id, what, old, new, check_id, words", MISTAKES, ids=[f"{m[0]}: {m[1]}" for m in MISTAKES]
 )
-def test_mistake_fails_its_check(grade_text, exercise_id, what, old, new, check_id, words):
-    result = graded(grade_text, exercise_id, mutate(exercise_id, old, new), check_id)
-    check_mistake(check(result, check_id), words)
+def test_mistake_fails_its_check(graded_known, exercise_id, what, old, new, check_id, words):
+    check_mistake(check(graded_known(exercise_id)[f"mistake: {what}"], check_id), words)
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_the_words_of_each_mistake_pin_its_diagnosis(grade_text, exercise_id):
+def test_the_words_of_each_mistake_pin_its_diagnosis(graded_known, exercise_id):
     """An entry's words occur neither in its check's message for the stub nor in the message
     that another entry of the same check gets: they name this mistake, not a generic hint.
     (CUDA-only checks are skipped here and judged on a GPU by tests/gpu/.)"""
-    ex = course.load_exercise(ROOT, exercise_id)
-    stub = graded(grade_text, exercise_id, (ex.stub_dir / ex.module).read_text())
+    known = graded_known(exercise_id)
     entries = mistakes(exercise_id)
     said = {}
-    for what, old, new, check_id, _ in entries:
-        result = check(graded(grade_text, exercise_id, mutate(exercise_id, old, new), check_id), check_id)
+    for what, _, _, check_id, _ in entries:
+        result = check(known[f"mistake: {what}"], check_id)
         said[what] = result.message if result.status != "skipped" else None
     loose = []
     for what, _, _, check_id, words in entries:
         if said[what] is None:
             continue
-        if words in check(stub, check_id).message:
+        if words in check(known["stub"], check_id).message:
             loose.append((what, words, "the stub's message"))
         for other, _, _, other_check, _ in entries:
             if other != what and other_check == check_id and said[other] and words in said[other]:
@@ -102,8 +84,8 @@ CORRECT = sorted(p for p in SUBMISSIONS.glob("*/correct_*.py"))
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_correct_submissions_in_other_styles_get_full_marks(grade_text, path):
-    result = grade_text(path.parent.name, path.read_text())
+def test_correct_submissions_in_other_styles_get_full_marks(graded_known, path):
+    result = graded_known(path.parent.name)[f"correct: {path.stem}"]
     problems = [(c.id, c.message) for c in result.checks if c.status not in ("passed", "skipped")]
     assert problems == []
 

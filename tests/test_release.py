@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ROOT, SUBMISSIONS, mutate, reference_text, timeless
-from test_course import MISTAKES
+from conftest import ROOT, SUBMISSIONS, reference_text
 
 from torchgrade import committed, course, release
-from torchgrade.engine import recording, session
+from torchgrade.engine import recording, session, wire
 
 GRADE = str(Path(sys.executable).parent / "grade")
 
@@ -144,44 +143,20 @@ def test_named_exercises_only_and_never_over_a_folder_in_use(full, tmp_path):
 # --------------------------------------------------------------------------- the same verdicts
 
 
-def _submissions(where: Path) -> list[tuple[str, str]]:
-    """(label, folder) of the reference, the stub, every mistake and every correct alternative."""
-    texts = []
-    for ex in course.all_exercises(ROOT):
-        texts += [
-            (ex.id, "reference", ex.reference_file.read_text()),
-            (ex.id, "stub", (ex.stub_dir / ex.module).read_text()),
-        ]
-    texts += [(eid, what, mutate(eid, old, new)) for eid, what, old, new, _, _ in MISTAKES]
-    texts += [(p.parent.name, p.stem, p.read_text()) for p in sorted(SUBMISSIONS.glob("*/correct_*.py"))]
-    folders = []
-    for i, (eid, label, text) in enumerate(texts):
-        folder = where / str(i) / eid
-        folder.mkdir(parents=True)
-        (folder / course.load_exercise(ROOT, eid).module).write_text(text)
-        folders.append((f"{eid}: {label}", str(folder)))
-    return folders
+def _plain(result) -> dict:
+    """A result as the JSON report has it, without its timings (all that differs between two gradings)."""
+    data = result.to_dict()
+    for c in data["checks"]:
+        c.pop("duration_s")
+    return data
 
 
-def test_release_and_course_give_the_same_verdicts(full, released, tmp_path):
-    """On the reference, the stub, every mistake and every correct alternative, all exercises."""
-    subs = _submissions(tmp_path / "subs")
-
-    def grade(root: Path) -> list[dict]:
-        targets = [course.resolve(folder, root) for _, folder in subs]
-        cache = str(tmp_path / "cache")  # the course runs each reference scenario once, as a release does not at all
-        report = timeless(
-            session.grade(targets, session.Options(device="cpu", jobs=2, reference_cache=cache)).to_dict()
-        )
-        for ex in report["exercises"]:
-            for c in ex["checks"]:  # torch's profiler logs a timestamp and a pid (USDT:...) to the output
-                c["output"] = "".join(line for line in c["output"].splitlines(True) if not line.startswith("USDT:"))
-        return report["exercises"]
-
-    in_course, in_release = grade(full), grade(released)
-    differ = [label for (label, _), a, b in zip(subs, in_course, in_release) if a != b]
-    assert differ == []
-    assert len(subs) > 200
+@pytest.mark.parametrize("exercise_id", [ex.id for ex in course.all_exercises(ROOT)])
+def test_release_and_course_give_the_same_verdicts(graded_known, released, exercise_id):
+    """On the reference, the stub, every mistake and every correct alternative (tests/conftest.py)."""
+    in_course, in_release = graded_known(exercise_id), graded_known(exercise_id, released)
+    assert len(in_course) > 10 and list(in_course) == list(in_release)
+    assert [label for label in in_course if _plain(in_course[label]) != _plain(in_release[label])] == []
 
 
 # --------------------------------------------------------------------------- what it lacks
@@ -285,3 +260,29 @@ def test_the_learner_readme_sets_up_and_grades_with_its_two_commands(released, t
     graded = subprocess.run(grade, shell=True, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     assert graded.returncode == 1, graded.stderr
     assert "Total: 0/100" in graded.stdout and "not implemented yet" in graded.stdout
+
+
+def test_code_that_replays_the_recording_passes_in_the_release_and_fails_under_a_staff_seed(full, released, tmp_path):
+    """The recording is in every learner's repository: seeded_noise that returns its values, call
+    by call, instead of drawing them, passes against the recording and fails under another seed."""
+    rec = recording.load(recording.path(released, "01_tensors", "cpu"), "01_tensors")
+    (batch,) = [wire.decode(v) for k, v in rec.results.items() if k.startswith("_run_all")]
+    noise = batch["noise()"]
+    replayed = [t.tolist() for t in [*noise["values"], noise["first"], noise["again"], noise["other"]]]
+    cheat = reference_text("01_tensors").replace(
+        "def seeded_noise(",
+        f"_RECORDED = iter({replayed!r})\n\n\ndef seeded_noise(shape, seed):\n"
+        "    return torch.tensor(next(_RECORDED))\n\n\ndef _drawn_noise(",
+    )
+    folder = tmp_path / "01_tensors"
+    folder.mkdir()
+    (folder / "tensors.py").write_text(cheat)
+    ids = ("seeded_noise_values", "seeded_noise_reproducible", "seeded_noise_global_rng")
+
+    def verdicts(root: Path, run_seed: int) -> dict[str, str]:
+        result = session.grade_exercise(course.resolve(str(folder), root), session.Options(device="cpu", seed=run_seed))
+        return {c.id: c.status for c in result.checks if c.id in ids}
+
+    assert verdicts(released, 0) == dict.fromkeys(ids, "passed")
+    staff = verdicts(full, 48151)
+    assert staff["seeded_noise_values"] == "failed"

@@ -14,6 +14,7 @@ import os
 import socket
 
 import pytest
+import torch
 from conftest import check
 from test_hostile import TRAIN_STEP_CHECKS, with_train_step
 
@@ -91,3 +92,20 @@ def test_the_report_lists_the_layers_in_force():
     assert "session" in layers  # every POSIX system offers this one
     if os.geteuid() == 0 and confine.landlock_abi() >= 6:  # CI: root with Landlock ABI 7
         assert confine.missing(list(layers)) == []
+
+
+def test_torch_s_own_log_lines_are_not_shown_as_the_learner_s_output():
+    """The profiler (kineto) logs a time and a pid per line; what the learner printed stays, in order."""
+
+    def profiled() -> None:
+        print("before")
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]):
+            torch.ones(2) + 1
+        print("after")
+
+    out = sandbox.run(profiled, limits=sandbox.Limits(timeout_s=60))
+    assert out.ok, out.failure
+    assert out.output == "before\nafter\n"
+    logged = "USDT:2026-11-30 01:34:08 14094:14094 SyncActivityProfilerHandler.cpp:52] profiler_start\n"
+    error = "ERROR:2026-11-30 01:45:24 2602:2602 DeviceProperties.cpp:56] gpuGetDeviceCount failed with code 35\n"
+    assert sandbox.without_torch_logs(f"a\n{logged}{error}ERROR: mine\n") == "a\nERROR: mine\n"

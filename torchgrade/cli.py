@@ -146,7 +146,7 @@ def main(
         targets = _targets(paths, all_root)
         cache = refcache.default_folder()
         options = session.Options(
-            device=_device_for(targets, device, seed),
+            device=_device_for({t.exercise.root for t in targets}, device, seed),
             timeout_factor=timeout_factor,
             memory_mb=memory_mb,
             jobs=jobs or session.cpus(),
@@ -171,10 +171,10 @@ def main(
     sys.exit(0 if report.max_score > 0 and report.percent >= min_score else 1)
 
 
-def _device_for(targets: list[course.Target], spec: str, seed: int) -> str:
+def _device_for(roots: set[Path], spec: str, seed: int) -> str:
     """The device to grade on; a release (no solutions) grades only what it has recordings for."""
     device = devices.resolve(spec)
-    for root in sorted({t.exercise.root for t in targets}):
+    for root in sorted(roots):
         if not release.is_release(root):
             continue
         if seed:
@@ -325,7 +325,7 @@ def batch(
             root=root,
             exercises=_exercises(root, exercise_ids),
             options=session.Options(
-                device=devices.resolve(device),
+                device=_device_for({root}, device, seed),
                 timeout_factor=timeout_factor,
                 memory_mb=memory_mb,
                 jobs=jobs or session.cpus(),

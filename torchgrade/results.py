@@ -59,6 +59,9 @@ class CheckResult:
     duration_s: float = 0.0
     details: str = ""  # the learner's traceback, or the grader's for a grader fault
     output: str = ""  # what the learner's code printed during this check
+    cause: str = (
+        ""  # why the learner's code gave no result to judge: timeout, crash, memory, exception, ... ("": it did)
+    )
     plots: list[dict] = field(default_factory=list)  # {"title", "series": {label: [y, ...]}, "x_label", "y_label"}
 
     def __post_init__(self) -> None:
@@ -68,10 +71,13 @@ class CheckResult:
         elif self.fault is not None:
             self.fault = Fault(self.fault)
 
-    def settle(self, status: Status, message: str, details: str = "", fault: Fault | None = None) -> None:
+    def settle(
+        self, status: Status, message: str, details: str = "", fault: Fault | None = None, cause: str = ""
+    ) -> None:
         """Record the outcome; the first problem found is the one reported."""
         if self.status == Status.PASSED:
             self.status, self.message, self.details, self.fault = Status(status), message, details, fault
+            self.cause = cause
             self.__post_init__()
 
     @property
@@ -112,6 +118,7 @@ class ExerciseResult:
     checks: list[CheckResult] = field(default_factory=list)
     error: str | None = None  # learner-facing: the module could not be loaded, or grading broke
     fault: Fault | None = None  # whose fault ``error`` is
+    cause: str = ""  # why the module could not be loaded: load, timeout, crash, ... (as CheckResult.cause)
 
     @property
     def score(self) -> float | int:

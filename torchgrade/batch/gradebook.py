@@ -2,7 +2,9 @@
 
 Both are plain CSV (the csv module, no index column) that a spreadsheet opens and an LMS
 takes as it is: numbers as people write them (87.5, never 87.50000001), a column per check
-named ``NN_topic/check_id`` holding the points earned.
+named ``NN_topic/check_id`` holding the points earned. Text that a spreadsheet would take
+for a formula (a submission named ``=HYPERLINK(...)``, a learner's exception message
+starting with ``+``) is written with a leading ``'``, as OWASP advises for CSV injection.
 """
 
 from __future__ import annotations
@@ -70,9 +72,17 @@ def percent(score: float | int, max_score: float | int) -> float:
     return round(float(100 * Fraction(str(score)) / Fraction(str(max_score))), 2) if max_score else 0.0
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A value as a spreadsheet may safely read it: text that would start a formula gets a leading '."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def csv_text(rows: Iterable[Iterable[object]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([cell(v) for v in row] for row in rows)
     return buffer.getvalue()
 
 

@@ -24,9 +24,6 @@ from torchgrade.engine import session
 from torchgrade.results import Report, Status
 
 SUBMISSIONS_PER_JOB = 2  # a chunk: enough work to keep every job busy, short enough to store results often
-# The engine's words for a check (or a module load) that ran out of time, and for a process that died.
-_TIMED_OUT = ("timed out after", "the exercise ran out of time")
-_CRASHED = ("was killed by", "ended the process", "Grading stopped during this check")
 
 
 class SubmissionStatus(str, Enum):
@@ -129,11 +126,11 @@ def classify(report: Report, copy: Pristine) -> SubmissionStatus:
         return SubmissionStatus.NOT_LOADED
     if not copy.taken:
         return SubmissionStatus.MISSING
-    texts = [c.message for c in report.checks if c.status == Status.FAILED]
-    texts += [ex.error for ex in report.exercises if ex.error]
-    if any(words in text for text in texts for words in _TIMED_OUT):
+    causes = {c.cause for c in report.checks if c.status == Status.FAILED}
+    causes |= {ex.cause for ex in report.exercises if ex.error}
+    if "timeout" in causes:
         return SubmissionStatus.TIMED_OUT
-    if any(words in text for text in texts for words in _CRASHED):
+    if "crash" in causes:
         return SubmissionStatus.CRASHED
     if any(ex.error is not None and not ex.grader_fault for ex in report.exercises):
         return SubmissionStatus.NOT_LOADED

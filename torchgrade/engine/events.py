@@ -35,6 +35,7 @@ class Ended:
 
     load_error: str | None = None
     load_fault: Fault | None = None
+    load_cause: str = ""  # sandbox.Failure.kind of the load failure
     collect_errors: tuple[str, ...] = ()
 
 

@@ -118,7 +118,9 @@ class ExerciseState:
         self.ensure_loaded(limits)
         if self.load_failure:
             f = self.load_failure
-            raise CheckFailed(f"Your module could not be loaded, so this check could not run: {f.message}", f.traceback)
+            raise CheckFailed(
+                f"Your module could not be loaded, so this check could not run: {f.message}", f.traceback, f.kind
+            )
 
     def ensure_loaded(self, limits: sandbox.Limits) -> None:
         """Import the learner's module once, alone, so an import-time fault is reported once."""
@@ -130,7 +132,7 @@ class ExerciseState:
                 self.load_failure = (
                     f
                     if f.kind == "load"
-                    else sandbox.Failure("load", f"{self.learner.name} could not be imported: {f.message}", f.traceback)
+                    else sandbox.Failure(f.kind, f"{self.learner.name} could not be imported: {f.message}", f.traceback)
                 )
 
 
@@ -183,7 +185,7 @@ class Runner:
         if out.output and out.output not in self.result.output:
             self.result.output += out.output
         if not out.ok:
-            raise CheckFailed(out.failure.message, out.failure.traceback)
+            raise CheckFailed(out.failure.message, out.failure.traceback, out.failure.kind)
         return out.value
 
     def reference(self, scenario: Callable, *args: Any) -> Any:
@@ -377,7 +379,10 @@ def run(request: pytest.FixtureRequest) -> Runner:
     kw = marker.kwargs if marker else {}
     if kw.get("cuda") and not state.device.startswith("cuda"):
         request.node.stash[_CUDA_SKIP] = True
-        pytest.skip("needs CUDA: this check only means something on a GPU, and grading runs on the CPU")
+        where = "grading runs on the CPU"
+        if state.reference is None and devices.cuda_count():
+            where = "this repository's reference results were recorded on the CPU only, so grading runs there"
+        pytest.skip(f"needs CUDA: this check only means something on a GPU, and {where}")
     state.require_loaded(state.limits(marker))  # a module that cannot load is the reason, not a requirement
     unmet = _unmet(state, request.config, kw.get("requires", ()))
     if unmet:
@@ -402,7 +407,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None:
         exc = call.excinfo.value
         if isinstance(exc, CheckFailed):
-            result.settle(Status.FAILED, str(exc), exc.details, Fault.LEARNER)
+            result.settle(Status.FAILED, str(exc), exc.details, Fault.LEARNER, exc.cause)
             report.longrepr = str(exc)
         elif call.excinfo.errisinstance(pytest.skip.Exception) and item.stash.get(_CUDA_SKIP, False):
             result.settle(Status.SKIPPED, str(exc.msg))
@@ -428,6 +433,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         events.Ended(
             load_error=failure.message if failure else None,
             load_fault=Fault.LEARNER if failure else None,
+            load_cause=failure.kind if failure else "",
             collect_errors=tuple(session.config.stash[_COLLECT_ERRORS]),
         ),
     )

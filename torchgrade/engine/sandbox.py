@@ -64,6 +64,9 @@ _KNOWN_ERRORS = [
 _BAD_CALL = re.compile(
     r"\(\) (got an unexpected keyword argument|missing \d+ required|takes \d+ positional|takes from \d+ to \d+ positional|got multiple values)"
 )
+# a line of torch's own C++ logging (the profiler's kineto), not something the learner printed:
+# "USDT:2026-11-30 01:34:08 14094:14094 SyncActivityProfilerHandler.cpp:52] profiler_start"
+_TORCH_LOG = re.compile(r"^[A-Z]+:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \d+:\d+ \w+\.cpp:\d+\] .*(?:\n|$)", re.M)
 try:
     _NOBODY = pwd.getpwnam("nobody").pw_uid
 except KeyError:
@@ -329,7 +332,7 @@ def run(
         output, status = _supervise(pid, out_r, start + limits.timeout_s, limits.output_bytes)
         duration = time.perf_counter() - start
         reap_strays()
-        text = output.decode("utf-8", "replace")
+        text = without_torch_logs(output.decode("utf-8", "replace"))
         if status is None:
             return Outcome(
                 failure=Failure(
@@ -340,6 +343,11 @@ def run(
                 duration_s=duration,
             )
         return _read_result(result_path, status, text, duration, limits)
+
+
+def without_torch_logs(output: str) -> str:
+    """The output without torch's own log lines, which carry a time and a pid and say nothing to a learner."""
+    return _TORCH_LOG.sub("", output)
 
 
 def _supervise(pid: int, out_r: int, deadline: float, cap: int) -> tuple[bytes, int | None]:

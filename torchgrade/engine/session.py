@@ -114,6 +114,7 @@ class _Run:
     results: dict[str, CheckResult] = field(default_factory=dict)  # node id -> the check's final result
     error: str | None = None
     fault: Fault | None = None
+    cause: str = ""
     done: bool = False
 
     def absorb(self, stream: list[events.Event], status: int | None) -> None:
@@ -132,7 +133,7 @@ class _Run:
             self.checks = collected.checks
         if ended:
             if ended.load_error:
-                self.error, self.fault = ended.load_error, ended.load_fault
+                self.error, self.fault, self.cause = ended.load_error, ended.load_fault, ended.load_cause
             self.done = True
             return
         started = [e.nodeid for e in stream if isinstance(e, events.Started) and e.nodeid not in self.results]
@@ -143,13 +144,19 @@ class _Run:
         crashed.settle(
             Status.FAILED,
             f"Grading stopped during this check: {_death_reason(status)}. Does your code kill processes or exit?",
+            cause="timeout" if status is None else "crash",
         )
         self.results[started[-1]] = crashed
 
     def result(self) -> ExerciseResult:
         ex = self.target.exercise
         result = ExerciseResult(
-            id=ex.id, title=ex.title, path=self.target.display_path, error=self.error, fault=self.fault
+            id=ex.id,
+            title=ex.title,
+            path=self.target.display_path,
+            error=self.error,
+            fault=self.fault,
+            cause=self.cause,
         )
         for nodeid, check in (self.checks or {}).items():
             final = self.results.get(nodeid)

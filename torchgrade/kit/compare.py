@@ -21,9 +21,10 @@ from torchgrade.kit.describe import describe, name_differences
 class CheckFailed(AssertionError):
     """A check did not pass; ``str()`` is the learner-facing message."""
 
-    def __init__(self, message: str, details: str = ""):
+    def __init__(self, message: str, details: str = "", cause: str = ""):
         super().__init__(message)
         self.details = details
+        self.cause = cause  # set by the engine when the learner's code gave no result (sandbox.Failure.kind)
 
 
 def fail(message: str, hint: str | None = None, details: str = "") -> NoReturn:
