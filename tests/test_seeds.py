@@ -1,18 +1,15 @@
 """Correct code keeps full marks under any run seed (``grade --seed N``): the reference of every
 exercise and every correct submission in another style (tests/submissions/NN_topic/correct_*.py),
-graded together in one ``grade`` process per seed. A check tuned to the inputs of one seed (a
+graded together in one grading session per seed. A check tuned to the inputs of one seed (a
 convergence threshold, a tolerance, a data set that happens to be easy) fails here."""
 
 from __future__ import annotations
-
-import json
-import subprocess
-import sys
 
 import pytest
 from conftest import ROOT, SUBMISSIONS
 
 from torchgrade import course
+from torchgrade.engine import session
 
 SEEDS = range(10)
 CORRECT = sorted(SUBMISSIONS.glob("*/correct_*.py"))
@@ -46,13 +43,10 @@ def _not_full_marks(exercise: dict) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("run_seed", SEEDS)
-def test_correct_code_gets_full_marks_under_every_run_seed(targets, run_seed):
-    command = [sys.executable, "-m", "torchgrade", *targets, "--device", "cpu", "-j", "2", "--seed", str(run_seed)]
-    proc = subprocess.run(
-        [*command, "--json", "-", "--min-score", "0"], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
+def test_correct_code_gets_full_marks_under_every_run_seed(targets, run_seed, tmp_path):
+    cache = str(tmp_path / "cache")  # the reference runs once per scenario, not once per target
+    options = session.Options(device="cpu", jobs=2, seed=run_seed, reference_cache=cache)
+    report = session.grade([course.resolve(t, ROOT) for t in targets], options).to_dict()
     assert sorted(ex["path"] for ex in report["exercises"]) == sorted(targets)  # every target graded, once
     problems = {ex["path"]: _not_full_marks(ex) for ex in report["exercises"]}
     assert {path: p for path, p in problems.items() if p} == {}
