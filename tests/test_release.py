@@ -286,3 +286,18 @@ def test_code_that_replays_the_recording_passes_in_the_release_and_fails_under_a
     assert verdicts(released, 0) == dict.fromkeys(ids, "passed")
     staff = verdicts(full, 48151)
     assert staff["seeded_noise_values"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ([], "Missing argument 'OUT'"),
+        (["{out}"], "is not empty"),
+        (["{new}", "99_nothing"], "'99_nothing' is not an exercise"),
+    ],
+)
+def test_release_usage_errors_are_one_line_and_exit_2(released, tmp_path, args, words):
+    args = [a.format(out=released, new=tmp_path / "new") for a in args]
+    proc = subprocess.run([GRADE, "release", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and words in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "new").exists()

@@ -171,6 +171,21 @@ def main(
     sys.exit(0 if report.max_score > 0 and report.percent >= min_score else 1)
 
 
+class _OneLineErrors(click.Command):
+    """A subcommand whose usage errors, click's own included, are one line and exit status 2."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        prog = prog_name or f"grade {self.name}"
+        try:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            click.echo(f"{prog}: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C outside grading, where nothing is lost
+            click.echo(f"{prog}: interrupted", err=True)
+            sys.exit(130)
+
+
 def _device_for(roots: set[Path], spec: str, seed: int) -> str:
     """The device to grade on; a release (no solutions) grades only what it has recordings for."""
     device = devices.resolve(spec)
@@ -201,7 +216,7 @@ def _say_source(prog: str, source: committed.Snapshot) -> None:
         )
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("out", metavar="OUT.zip")
 @click.argument("exercise_ids", nargs=-1, metavar="[EXERCISE ...]")
 @SEED
@@ -220,7 +235,7 @@ def gradescope_bundle(out: str, exercise_ids: tuple[str, ...], seed: int) -> Non
     )
 
 
-@click.command("release", context_settings={"help_option_names": ["-h", "--help"]})
+@click.command("release", cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("out", metavar="OUT")
 @click.argument("exercise_ids", nargs=-1, metavar="[EXERCISE ...]")
 @click.option(
@@ -246,21 +261,6 @@ def release_course(out: str, exercise_ids: tuple[str, ...], device: str) -> None
         f"wrote {out}: {', '.join(made.exercises)}, with the reference's results recorded on "
         f"{' and '.join(made.devices)} with torch {made.torch_version}. Push it as the assignment's template repository."
     )
-
-
-class _OneLineErrors(click.Command):
-    """A subcommand whose usage errors, click's own included, are one line and exit status 2."""
-
-    def main(self, args=None, prog_name=None, **extra):
-        prog = prog_name or f"grade {self.name}"
-        try:
-            return super().main(args, prog_name, standalone_mode=False, **extra)
-        except click.ClickException as exc:
-            click.echo(f"{prog}: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:  # Ctrl-C outside grading, where nothing is lost
-            click.echo(f"{prog}: interrupted", err=True)
-            sys.exit(130)
 
 
 def _course_root() -> Path:
