@@ -337,3 +337,28 @@ def test_known_pytorch_errors_are_explained(grade_hostile):
     )
     result, _ = grade_train_step(grade_hostile, body)
     assert "overwrote a tensor that backward() still needed" in check(result, "train_step_returns_loss").message
+
+
+STEAL = """
+    import gc
+    for o in gc.get_objects():
+        if type(o).__name__ in ("ExerciseState", "Outcome", "CheckResult", "Runner"):
+            outcome = next((out for key, (out, _) in getattr(o, "cache", {}).items() if key[0] == "reference"), None)
+            if outcome is not None and "accuracy" in (outcome.value or {}):
+                return outcome.value["accuracy"]
+            raise RuntimeError(f"found a {type(o).__name__} of the grader")
+    raise NotImplementedError("nothing to steal")
+"""
+
+
+def test_learner_code_finds_no_result_of_the_grader_in_its_memory(grade_hostile):
+    """A learner child is forked from a process that knew nothing yet (engine/forkserver.py):
+    walking the heap finds no reference result, nor any other result the grader holds."""
+    text = reference_text("05_training")
+    start, end = text.index("def evaluate("), text.index("\ndef fit(")
+    result = grade_hostile(
+        "05_training", text[:start] + 'def evaluate(model, loader, device="cpu"):' + STEAL + text[end:]
+    )
+    accuracy = check(result, "evaluate_accuracy")
+    assert accuracy.status == "failed" and "not implemented yet" in accuracy.message, accuracy.message
+    assert check(result, "train_step_updates_parameters").status == "passed"  # the rest is the reference's

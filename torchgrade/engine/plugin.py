@@ -27,7 +27,7 @@ import pytest
 
 from torchgrade import devices, seeds
 from torchgrade.course import Exercise, find_root, load_exercise
-from torchgrade.engine import events, guard, loader, recording, refcache, sandbox
+from torchgrade.engine import events, forkserver, guard, loader, recording, refcache, sandbox
 from torchgrade.kit.checks import MARK
 from torchgrade.kit.compare import CheckFailed
 from torchgrade.results import CheckResult, Fault, Status
@@ -55,6 +55,7 @@ class ExerciseState:
     recording: recording.Recording | None = None  # the reference's results, where there is no reference
     recording_error: str = ""  # why there is neither
     recorder: recording.Recording | None = None  # --record: what the reference returned, to be saved
+    learner_run: Callable[..., sandbox.Outcome] = sandbox.run  # how learner children are forked (forkserver)
 
     @property
     def private(self) -> tuple[str, ...]:
@@ -80,7 +81,7 @@ class ExerciseState:
             disk_key = stored.key(source, scenario, args, self.device) if stored else ""
             value = stored.get(disk_key) if stored else refcache.MISSING
             if value is refcache.MISSING:
-                outcome = sandbox.run(
+                outcome = (self.learner_run if side == "learner" else sandbox.run)(
                     _invoke,
                     source,
                     scenario,
@@ -126,7 +127,9 @@ class ExerciseState:
         """Import the learner's module once, alone, so an import-time fault is reported once."""
         if not self.loaded:
             self.loaded = True
-            out = sandbox.run(_load, self.learner, limits=limits, learner_file=self.learner.path, private=self.private)
+            out = self.learner_run(
+                _load, self.learner, limits=limits, learner_file=self.learner.path, private=self.private
+            )
             if not out.ok:
                 f = out.failure
                 self.load_failure = (
@@ -220,6 +223,7 @@ _PASSED_BEFORE = pytest.StashKey[set[str]]()  # checks that passed in an earlier
 _COLLECT_ERRORS = pytest.StashKey[list[str]]()
 _RESULT = pytest.StashKey[CheckResult]()  # an item's result
 _CUDA_SKIP = pytest.StashKey[bool]()  # the item was skipped for lack of CUDA (by us, not by learner code)
+_SERVER = pytest.StashKey[forkserver.ForkServer]()  # forks every learner child (see forkserver)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -313,6 +317,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if any(item.get_closest_marker(MARK) for item in session.items):
         sandbox.become_subreaper()  # orphans of learner code come back to us, to be reaped
         sandbox.warm_up()  # imports paid once, before the first fork
+        session.config.stash[_SERVER] = forkserver.ForkServer()  # forked while nothing is known yet
     _emit(session.config, events.Collected({item.nodeid: _result(item) for item in session.items}))
 
 
@@ -348,6 +353,8 @@ def _state(request: pytest.FixtureRequest) -> ExerciseState:
             if (cache := config.getoption("tg_reference_cache"))
             else None,
         )
+        if _SERVER in config.stash:
+            state.learner_run = config.stash[_SERVER].run
         if not has_reference:
             try:
                 state.recording = recording.for_grading(root, exercise_id, device)
@@ -442,3 +449,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.hookimpl(optionalhook=True)  # pytest-json-report's hook exists only when it is installed
 def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo) -> dict:
     return {"torchgrade": _result(item).to_dict()}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SERVER, None)
+    if server is not None:
+        server.close()

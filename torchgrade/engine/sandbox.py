@@ -162,8 +162,17 @@ def _children() -> list[int]:
     return pids
 
 
+_HELPERS: set[int] = set()  # children of this process that are the grader's own (the fork server)
+
+
+def spare(pid: int) -> None:
+    """Never reap ``pid``, a child of this process that the grader itself runs."""
+    _HELPERS.add(pid)
+
+
 def reap_strays(keep: set[int] = frozenset()) -> None:
-    """Kill and reap every child of this process (adopted orphans included) but ``keep``."""
+    """Kill and reap every child of this process (adopted orphans included) but ``keep`` and the helpers."""
+    keep = set(keep) | _HELPERS
     for _ in range(100):
         pids = [pid for pid in _children() if pid not in keep]
         if not pids:
