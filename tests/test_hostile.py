@@ -16,7 +16,8 @@ import time
 import pytest
 from conftest import check, copy_course, reference_text
 
-from torchgrade.engine import confine, sandbox
+from torchgrade import course
+from torchgrade.engine import confine, sandbox, session
 
 TRAIN_STEP_CHECKS = (
     "train_step_updates_parameters",
@@ -362,3 +363,36 @@ def test_learner_code_finds_no_result_of_the_grader_in_its_memory(grade_hostile)
     accuracy = check(result, "evaluate_accuracy")
     assert accuracy.status == "failed" and "not implemented yet" in accuracy.message, accuracy.message
     assert check(result, "train_step_updates_parameters").status == "passed"  # the rest is the reference's
+
+
+SNOOP = """
+    import gc, sys
+    frame, found = sys._getframe(), list(gc.get_objects())
+    while frame is not None:  # the stack this process was forked from, locals and all
+        found += list(frame.f_locals.values())
+        frame = frame.f_back
+    for o in found:
+        for r in o if isinstance(o, list) else [o]:
+            if type(r).__name__ == "_Run" and r.results or type(r).__name__ == "_Process" and r.buffer:
+                raise RuntimeError(f"found the results of {r.target.display_path if hasattr(r, 'target') else r}")
+    raise NotImplementedError("nothing found")
+"""
+
+
+def test_learner_code_finds_no_other_submission_s_results(course_copy, tmp_path):
+    """Graded after another submission in the same session (as grade batch does), nothing of its
+    results is left in the memory the learner's code was forked with."""
+    text = reference_text("05_training")
+    start, end = text.index("def evaluate("), text.index("\ndef fit(")
+    first, second = tmp_path / "a" / "05_training", tmp_path / "b" / "05_training"
+    for folder, module in (
+        (first, text),
+        (second, text[:start] + "def evaluate(model, loader, device='cpu'):" + SNOOP + text[end:]),
+    ):
+        folder.mkdir(parents=True)
+        (folder / "training.py").write_text(module)
+    targets = [course.resolve(str(f), course_copy) for f in (first, second)]
+    report = session.grade(targets, session.Options(device="cpu", jobs=1))
+    assert report.exercises[0].score == 100
+    accuracy = check(report.exercises[1], "evaluate_accuracy")
+    assert accuracy.status == "failed" and "not implemented yet" in accuracy.message, accuracy.message

@@ -301,3 +301,43 @@ def test_release_usage_errors_are_one_line_and_exit_2(released, tmp_path, args, 
     proc = subprocess.run([GRADE, "release", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and words in proc.stderr and proc.stderr.count("\n") == 1
     assert not (tmp_path / "new").exists()
+
+
+def test_a_repository_git_cannot_read_is_refused_not_taken_from_disk(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / "exercises").mkdir(parents=True)
+    (repo / "exercises" / "a.py").write_text("draft\n")
+    _git(repo, "init", "-q")
+    with pytest.raises(course.UsageError, match="without a commit"), committed.snapshot(repo, ("exercises",)):
+        pass
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))  # no git to run
+    with pytest.raises(course.UsageError, match="git cannot be run"), committed.snapshot(repo, ("exercises",)):
+        pass
+
+
+def test_a_reference_that_is_not_committed_is_named_in_one_line(tmp_path):
+    repo = course_as_files(tmp_path / "repo")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "rm", "-r", "-q", "--cached", "reference/05_training")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
+    with pytest.raises(course.UsageError, match=r"nothing to record: reference/05_training/training.py$"):
+        release.release(repo, tmp_path / "out", ("05_training",), ("cpu",))
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_recording_with_missing_or_odd_fields_is_not_one(tmp_path):
+    good = {"format": recording.FORMAT, "exercise": "05_training", "torch": "2", "device": "cpu", "seed": 0}
+    for data in ({**good, "results": [1, 2]}, good, {**good, "results": {}, "seed": "0"}):
+        torch.save(data, tmp_path / "r.pt")
+        with pytest.raises(recording.RecordingError, match="is not a recording of 05_training"):
+            recording.load(tmp_path / "r.pt", "05_training")
+
+
+def test_a_call_whose_arguments_have_no_stable_repr_is_not_recorded():
+    rec = recording.Recording("05_training", "cpu", 0)
+    rec.add(test_a_call_whose_arguments_have_no_stable_repr_is_not_recorded, (1, "a"), 2)
+    with pytest.raises(recording.RecordingError, match="same in every run"):
+        rec.add(test_a_call_whose_arguments_have_no_stable_repr_is_not_recorded, (object(),), 2)
+    with pytest.raises(recording.RecordingError, match="different names"):
+        rec.add(test_a_call_whose_arguments_have_no_stable_repr_is_not_recorded, (1, "a"), 3)

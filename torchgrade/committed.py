@@ -34,15 +34,30 @@ class Snapshot:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120)
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120)
+    except OSError as exc:
+        raise UsageError(f"{root} is in a git repository, but git cannot be run ({exc.strerror})") from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"git {args[0]} in {root} took more than 120 s") from None
+
+
+def _in_repository(root: Path) -> bool:
+    return any((folder / ".git").exists() for folder in [root, *root.parents])
 
 
 def _revision(root: Path) -> str | None:
-    try:
-        head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    except (OSError, subprocess.TimeoutExpired):  # no git on this machine
+    """The commit to build from; None only where the course is not in a git repository at all."""
+    if not _in_repository(root):
         return None
-    return head.stdout.decode().strip() if head.returncode == 0 else None
+    inside = _git(root, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0:
+        said = inside.stderr.decode().strip().splitlines()
+        raise UsageError(f"git cannot read the repository of {root}: {said[-1] if said else 'unknown error'}")
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    if head.returncode != 0:
+        raise UsageError(f"{root} is a git repository without a commit: commit the course first")
+    return head.stdout.decode().strip()
 
 
 def _changes(root: Path, parts: tuple[str, ...]) -> tuple[str, ...]:

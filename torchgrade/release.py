@@ -91,8 +91,13 @@ def _copy(source: Path, target: Path) -> None:
 def release(root: Path, out: Path, exercise_ids: tuple[str, ...], devices: tuple[str, ...]) -> Release:
     """Write the learners' repository for ``exercise_ids`` (default: all) to ``out``."""
     _check_out(out)
+    for exercise_id in exercise_ids:  # named in the error as the course the staff know, not as its snapshot
+        load_exercise(root, exercise_id)
     with committed.snapshot(root, SOURCE_PARTS) as snap:
         exercises = tuple(load_exercise(snap.root, e) for e in exercise_ids) or tuple(all_exercises(snap.root))
+        missing = [str(ex.reference_file.relative_to(snap.root)) for ex in exercises if not ex.reference_file.is_file()]
+        if missing:
+            raise UsageError(f"not in {snap.describe()}, so there is nothing to record: {', '.join(missing)}")
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:

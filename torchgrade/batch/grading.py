@@ -92,10 +92,17 @@ def grade(request: Request, plan: Plan, finished: Callable[[store.Stored], None]
     """Grade what the plan left pending; ``finished`` hears of each result once it is stored."""
     size = SUBMISSIONS_PER_JOB * request.options.jobs
     for start in range(0, len(plan.pending), size):
-        chunk = plan.pending[start : start + size]
-        for copy, report in zip(chunk, _grade_chunk(chunk, request)):
-            status = classify(report, copy)
-            finished(store.save(request.out, copy.submission.name, plan.key(copy), status.value, copy.problems, report))
+        _grade_and_store(plan.pending[start : start + size], request, plan, finished)
+
+
+def _grade_and_store(
+    chunk: tuple[Pristine, ...], request: Request, plan: Plan, finished: Callable[[store.Stored], None]
+) -> None:
+    """Grade a chunk and store its results. Nothing of them outlives this call in this process,
+    from which the next chunk's grading is forked: one learner's code never finds another's results."""
+    for copy, report in zip(chunk, _grade_chunk(chunk, request)):
+        status = classify(report, copy)
+        finished(store.save(request.out, copy.submission.name, plan.key(copy), status.value, copy.problems, report))
 
 
 def _grade_chunk(chunk: tuple[Pristine, ...], request: Request) -> list[Report]:

@@ -97,7 +97,10 @@ class ExerciseState:
             else:
                 outcome = sandbox.Outcome(value=value)
             if self.recorder is not None and side == "reference" and outcome.ok:
-                self.recorder.add(scenario, args, outcome.value)
+                try:
+                    self.recorder.add(scenario, args, outcome.value)
+                except recording.RecordingError as exc:
+                    raise GraderError(str(exc)) from None
             self.cache[key] = (outcome, limits.timeout_s)
         return self.cache[key][0]
 

@@ -61,7 +61,12 @@ class Recording:
         return wire.decode(self.results[call(scenario, args)])
 
     def add(self, scenario: Callable, args: tuple, value: Any) -> None:
-        self.results[call(scenario, args)] = wire.encode(value)
+        key = call(scenario, args)
+        if " at 0x" in key:  # a function or object without a repr of its own: another process names it otherwise
+            raise RecordingError(f"cannot record {key}: scenario arguments need a repr that is the same in every run")
+        if key in self.results:
+            raise RecordingError(f"two scenarios would be recorded as {key}: give them different names")
+        self.results[key] = wire.encode(value)
 
     def to_data(self) -> dict:
         return {
@@ -96,15 +101,15 @@ def load(file: Path, exercise_id: str) -> Recording:
     except Exception as exc:  # noqa: BLE001 - a truncated or foreign file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise RecordingError(f"{file} cannot be read ({type(exc).__name__}: {first})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("exercise") != exercise_id:
+    fields = {"device": str, "seed": int, "torch": str, "results": dict}
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or data.get("exercise") != exercise_id
+        or not all(isinstance(data.get(k), t) for k, t in fields.items())
+    ):
         raise RecordingError(f"{file} is not a recording of {exercise_id} ({FORMAT})")
-    return Recording(
-        exercise=exercise_id,
-        device=str(data["device"]),
-        seed=int(data["seed"]),
-        torch_version=str(data["torch"]),
-        results=dict(data["results"]),
-    )
+    return Recording(exercise_id, data["device"], data["seed"], data["torch"], dict(data["results"]))
 
 
 def for_grading(root: Path, exercise_id: str, device: str) -> Recording:

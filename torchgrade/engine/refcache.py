@@ -3,14 +3,15 @@
 ``grade`` keeps one in the user's cache folder (:func:`default_folder`), so that a second
 ``grade --all`` does not run the reference again; ``grade batch`` keeps one in its OUT.
 A result is keyed by everything it depends on: the reference's source, the checks file
-that defines the scenario, the scenario and its arguments, the device, the seed and the
-torch version. It is stored as plain data (``torch.save`` of wire-encoded values, written
+that defines the scenario, the scenario and its arguments, the device, the seed, the
+torch version and the engine's own code (the kit builds the scenarios' inputs). It is stored as plain data (``torch.save`` of wire-encoded values, written
 atomically, so concurrent graders share a folder safely) and read back with
 ``torch.load(weights_only=True)``: nothing in the cache can execute.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -40,6 +41,16 @@ def default_folder(environ: Mapping[str, str] = os.environ) -> Path | None:
     return Path(base) / "torchgrade" / "reference"
 
 
+@functools.cache
+def _engine_digest() -> str:
+    """A hash of torchgrade's own Python files: a new engine does not reuse an old engine's results."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 class ReferenceCache:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -54,6 +65,7 @@ class ReferenceCache:
             device,
             str(seeds.run_seed()),
             torch.__version__,
+            _engine_digest(),
         ]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

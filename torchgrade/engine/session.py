@@ -8,11 +8,13 @@ say), the checks it had not finished are failed with the reason; it never counts
 
 from __future__ import annotations
 
+import gc
 import os
 import select
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -176,12 +178,16 @@ class _Process:
     buffer: bytes = b""
 
 
-def _start(run: _Run, options: Options) -> _Process:
+def _start(run: _Run, options: Options, forget: Callable[[_Run], None]) -> _Process:
+    """Fork the exercise process. It first ``forget``s what it inherited of the other runs: the
+    learner code it grades must not find another submission's results in its memory."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read_fd)
+            forget(run)
+            gc.collect()
             _run_pytest(run, options, write_fd)
         finally:
             os._exit(0)
@@ -192,9 +198,17 @@ def _start(run: _Run, options: Options) -> _Process:
 def _drive(runs: list[_Run], options: Options) -> None:
     """Grade the runs, ``options.jobs`` exercise processes at a time, until each is done."""
     waiting, active = list(runs), {}
+
+    def forget(keep: _Run) -> None:
+        for other in runs:
+            if other is not keep:
+                other.checks, other.results = None, {}
+        for proc in active.values():
+            proc.buffer = b""  # the events of the runs in progress
+
     while waiting or active:
         while waiting and len(active) < options.jobs:
-            proc = _start(waiting.pop(0), options)
+            proc = _start(waiting.pop(0), options, forget)
             active[proc.fd] = proc
         timeout = max(0.0, min(p.deadline for p in active.values()) - time.monotonic())
         ready, _, _ = select.select(list(active), [], [], timeout)
@@ -216,6 +230,7 @@ def _drive(runs: list[_Run], options: Options) -> None:
 def _finish(proc: _Process, status: int | None, active: dict[int, _Process], waiting: list[_Run]) -> None:
     os.close(proc.fd)
     proc.run.absorb(events.parse(proc.buffer), status)
+    proc.buffer = b""  # read: keep no copy for the processes forked next
     sandbox.reap_strays(keep={p.pid for p in active.values()})
     if not proc.run.done:
         waiting.insert(0, proc.run)  # a fresh process for the checks that remain
