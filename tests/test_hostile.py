@@ -275,7 +275,8 @@ BROKEN_COURSE = {  # exercise: (what is appended to its reference, words its rep
     "02_autograd": ("\ndef cubic_and_grad(x):\n    while True:\n        pass\n", "timed out after 3 s"),
     "03_modules": ("\nimport a_module_that_does_not_exist\n", "ModuleNotFoundError"),
     "04_data": (
-        "\ndef make_loader(*args, **kwargs):\n    import torch\n    return [torch.empty(2**28) for _ in range(100)]\n",
+        # bytearray reserves without touching (torch.empty fills with NaN under deterministic algorithms)
+        "\ndef make_loader(*args, **kwargs):\n    return [bytearray(2**30) for _ in range(100)]\n",
         "ran out of memory",
     ),
     "05_training": (
