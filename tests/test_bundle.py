@@ -92,3 +92,13 @@ def test_grade_routes_the_subcommand():
         timeout=60,
     )
     assert proc.returncode == 0 and "Usage: grade gradescope-bundle [OPTIONS] OUT.zip" in proc.stdout
+
+
+def test_a_staff_seed_goes_into_run_autograder(tmp_path):
+    out = tmp_path / "autograder.zip"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        result = CliRunner().invoke(gradescope_bundle, [str(out), "05_training", "--seed", "48151"])
+    assert result.exit_code == 0 and "with seed 48151" in result.output
+    with zipfile.ZipFile(out) as zf:
+        assert "--seed 48151 --gradescope" in zf.read("run_autograder").decode()
