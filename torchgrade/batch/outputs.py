@@ -8,6 +8,7 @@ from pathlib import Path
 
 from torchgrade.batch import gradebook, roster, store, summary
 from torchgrade.batch.store import Manifest, Stored
+from torchgrade.files import write_atomic
 
 GRADEBOOK, CHECKS, SUMMARY, MISMATCHES = "gradebook.csv", "checks.csv", "summary.html", "roster_mismatches.csv"
 
@@ -28,14 +29,14 @@ def write(out: Path, manifest: Manifest, students: list[roster.Student] | None) 
     results = stored_results(out, manifest)
     items = gradebook.items(results)
     known = roster.by_submission(students) if students is not None else None
-    store.write_atomic(out / GRADEBOOK, gradebook.gradebook_csv(results, known))
-    store.write_atomic(out / CHECKS, gradebook.checks_csv(items))
-    store.write_atomic(out / SUMMARY, summary.summary_html(manifest, results, items))
+    write_atomic(out / GRADEBOOK, gradebook.gradebook_csv(results, known))
+    write_atomic(out / CHECKS, gradebook.checks_csv(items))
+    write_atomic(out / SUMMARY, summary.summary_html(manifest, results, items))
     if students is None:
         (out / MISMATCHES).unlink(missing_ok=True)  # from an earlier run with a roster: no longer true
         return Written(results, [])
     found = roster.mismatches(students, manifest.discovered)
     rows = [["name", *roster.COLUMNS, "problem"]]
     rows += [[m.name, m.github_username, m.roster_identifier, m.problem] for m in found]
-    store.write_atomic(out / MISMATCHES, gradebook.csv_text(rows))
+    write_atomic(out / MISMATCHES, gradebook.csv_text(rows))
     return Written(results, found)

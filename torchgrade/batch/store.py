@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from torchgrade.course import UsageError
+from torchgrade.files import write_atomic
 from torchgrade.reports import html, json_report
 from torchgrade.reports.common import dumps
 from torchgrade.results import Report
@@ -92,14 +91,6 @@ def result_key(files_digest: str, manifest: Manifest) -> str:
     parts = [files_digest, manifest.course_version, manifest.torch_version, manifest.device, str(manifest.seed)]
     parts += [repr(manifest.timeout_factor), repr(manifest.memory_mb)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def claim(out: Path) -> None:

@@ -15,8 +15,6 @@ A result is keyed by its call: the scenario's qualified name and the repr of its
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ import torch
 
 from torchgrade import seeds
 from torchgrade.engine import wire
+from torchgrade.files import write_atomic
 
 FORMAT = "torchgrade-recording/1"
 FOLDER = "recordings"
@@ -84,12 +83,7 @@ class Recording:
             self.results = {**load(file, self.exercise).results, **self.results}
         buffer = io.BytesIO()
         torch.save(self.to_data(), buffer)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(buffer.getvalue())
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would keep it from learners who clone as another user
-        os.replace(tmp, file)
+        write_atomic(file, buffer.getvalue())
 
 
 def load(file: Path, exercise_id: str) -> Recording:

@@ -16,7 +16,6 @@ import hashlib
 import io
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import torch
 from torchgrade import seeds
 from torchgrade.engine import wire
 from torchgrade.engine.loader import Source
+from torchgrade.files import write_atomic
 
 MISSING = object()
 
@@ -82,10 +82,6 @@ class ReferenceCache:
         buffer = io.BytesIO()
         torch.save(wire.encode(value), buffer)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(buffer.getvalue())
-            os.replace(tmp, self.folder / f"{key}.pt")
+            write_atomic(self.folder / f"{key}.pt", buffer.getvalue())
         except OSError:
             pass
