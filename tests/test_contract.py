@@ -128,6 +128,15 @@ def test_a_bug_in_a_check_is_a_grader_error_end_to_end(tmp_path):
 def test_the_course_is_found_from_path_when_the_current_folder_is_outside_it(tmp_path):
     code, report = grade_in(tmp_path, str(ROOT / "reference" / "05_training"))
     assert code == 0 and report["score"] == report["max_score"] == 100
+    assert report["exercises"][0]["course"] == str(ROOT)  # whose checks graded it
+
+
+def test_the_terminal_report_names_the_course_whose_checks_graded(tmp_path):
+    other = make_course(tmp_path / "other", {"01_a": answered(1)})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)  # from inside one course, a submission that is a clone of another
+        result = CliRunner().invoke(main, [str(other / "exercises" / "01_a"), "--device", "cpu"])
+    assert result.output.splitlines()[0].endswith(f"· checks of {other}")
 
 
 def test_a_failing_submission_graded_twice_gives_identical_json(tmp_path):

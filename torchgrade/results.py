@@ -119,6 +119,7 @@ class ExerciseResult:
     error: str | None = None  # learner-facing: the module could not be loaded, or grading broke
     fault: Fault | None = None  # whose fault ``error`` is
     cause: str = ""  # why the module could not be loaded: load, timeout, crash, ... (as CheckResult.cause)
+    course: str = ""  # the root of the course whose checks graded it
 
     @property
     def score(self) -> float | int:
@@ -145,6 +146,7 @@ class ExerciseResult:
             "id": self.id,
             "title": self.title,
             "path": self.path,
+            "course": self.course,
             "score": self.score,
             "max_score": self.max_score,
             "status": self.status.value,
@@ -164,6 +166,11 @@ class Report:
     @property
     def checks(self) -> list[CheckResult]:
         return [c for e in self.exercises for c in e.checks]
+
+    @property
+    def courses(self) -> list[str]:
+        """The courses whose checks graded the exercises (one, unless PATHs came from several)."""
+        return sorted({e.course for e in self.exercises if e.course})
 
     @property
     def score(self) -> float | int:

@@ -159,6 +159,7 @@ class _Run:
             error=self.error,
             fault=self.fault,
             cause=self.cause,
+            course=str(ex.root),
         )
         for nodeid, check in (self.checks or {}).items():
             final = self.results.get(nodeid)
