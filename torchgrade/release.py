@@ -13,7 +13,6 @@ rendered from ``templates/release/``. Nothing else of the course: no ``reference
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -44,7 +43,6 @@ class ReleaseError(Exception):
 
 @dataclass(frozen=True)
 class Release:
-    out: Path
     exercises: tuple[str, ...]
     devices: tuple[str, ...]  # the device kinds recorded
     torch_version: str  # what the recordings were made with, as pinned in the release
@@ -127,7 +125,6 @@ def release(root: Path, out: Path, exercise_ids: tuple[str, ...], devices: tuple
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return Release(
-        out,
         tuple(ex.id for ex in exercises),
         tuple(recording.device_kind(d) for d in devices),
         pinned_torch(),
@@ -142,8 +139,4 @@ def is_release(root: Path) -> bool:
 
 def recorded_kinds(root: Path) -> set[str]:
     folder = root / recording.FOLDER
-    return (
-        {p.name for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"cpu|cuda", p.name)}
-        if folder.is_dir()
-        else set()
-    )
+    return {p.name for p in folder.iterdir() if p.is_dir() and p.name in ("cpu", "cuda")} if folder.is_dir() else set()

@@ -56,7 +56,6 @@ class ForkServer:
             try:
                 os.close(request_w)
                 os.close(reply_r)
-                sandbox._HELPERS.clear()  # the server's own children are all learner code
                 sandbox.become_subreaper()
                 _serve(request_r, reply_w)
             finally:
