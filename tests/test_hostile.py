@@ -275,8 +275,9 @@ BROKEN_COURSE = {  # exercise: (what is appended to its reference, words its rep
     "02_autograd": ("\ndef cubic_and_grad(x):\n    while True:\n        pass\n", "timed out after 3 s"),
     "03_modules": ("\nimport a_module_that_does_not_exist\n", "ModuleNotFoundError"),
     "04_data": (
-        # bytearray reserves without touching (torch.empty fills with NaN under deterministic algorithms)
-        "\ndef make_loader(*args, **kwargs):\n    return [bytearray(2**30) for _ in range(100)]\n",
+        # 8 GiB at once: refused by the address-space limit before a page is touched, so it is the
+        # memory limit every time (filling 1 GiB takes ~0.6 s, which a busy machine stretches past 3 s)
+        "\ndef make_loader(*args, **kwargs):\n    import torch\n    return torch.ones(2**31)\n",
         "ran out of memory",
     ),
     "05_training": (
