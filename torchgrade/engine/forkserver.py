@@ -4,47 +4,23 @@ A forked child gets a copy of its parent's memory. Forked from the pytest proces
 learner's child could walk that memory (``gc.get_objects()``) and find what the grader
 knows by then: the reference's results above all, which it could return as its own. So
 the pytest process forks this server once, after the checks are collected and before any
-check runs, when it knows nothing yet; every learner child is forked from the server.
-The reference's children, which run trusted code, are still forked from the pytest process.
+check runs, when it knows nothing yet; every learner call runs in a worker forked from the
+server (:mod:`torchgrade.engine.worker`), which runs one call after another while it stays
+sound. The reference's children, which run trusted code, are still forked from the pytest
+process.
 
 Requests and replies are pickles on two pipes between two trusted processes; learner data
-reaches the server only as ``sandbox.Outcome``s, which sandbox.run read back as plain data.
+reaches the server only as ``sandbox.Outcome``s, which the worker's results were read back
+into as plain data.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import struct
 from typing import Any
 
 from torchgrade.engine import sandbox
-
-_HEADER = struct.Struct("!Q")
-
-
-def _send(fd: int, obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _receive(fd: int) -> Any:
-    """The next object on ``fd``; EOFError when the other side is gone."""
-
-    def exactly(n: int) -> bytes:
-        chunks, left = [], n
-        while left:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    (size,) = _HEADER.unpack(exactly(_HEADER.size))
-    return pickle.loads(exactly(size))
+from torchgrade.engine.worker import Gone, Worker, receive, send
 
 
 class ForkServer:
@@ -65,11 +41,18 @@ class ForkServer:
         sandbox.spare(self.pid)
         self._requests, self._replies = request_w, reply_r
 
-    def run(self, fn: Any, *args: Any, **kwargs: Any) -> sandbox.Outcome:
-        """``sandbox.run(fn, *args, **kwargs)``, forked from the server."""
+    def run(
+        self,
+        fn: Any,
+        *args: Any,
+        limits: sandbox.Limits,
+        learner_file: str | None = None,
+        private: tuple[str, ...] = (),
+    ) -> sandbox.Outcome:
+        """What ``sandbox.run`` returns for the same call, run in the server's worker."""
         try:
-            _send(self._requests, (fn, args, kwargs))
-            return _receive(self._replies)
+            send(self._requests, (fn, args, {"limits": limits, "learner_file": learner_file, "private": private}))
+            return receive(self._replies)
         except (EOFError, OSError) as exc:
             raise RuntimeError(f"the fork server stopped ({type(exc).__name__})") from None
 
@@ -80,9 +63,28 @@ class ForkServer:
 
 
 def _serve(requests: int, replies: int) -> None:
-    while True:
-        try:
-            fn, args, kwargs = _receive(requests)
-        except EOFError:
-            return
-        _send(replies, sandbox.run(fn, *args, **kwargs))
+    worker: Worker | None = None
+    try:
+        while True:
+            try:
+                fn, args, kwargs = receive(requests)
+            except EOFError:
+                return
+            limits, learner_file, private = kwargs["limits"], kwargs["learner_file"], kwargs["private"]
+            if worker is not None and not worker.fits(limits, learner_file, private):
+                worker.close()
+                worker = None
+            try:
+                worker = worker or Worker(limits, learner_file, private)
+                outcome, sound = worker.call(fn, args, limits)
+            except Gone:  # ended by something an earlier call left running: this call gets a fresh one
+                worker = Worker(limits, learner_file, private)
+                outcome, sound = worker.call(fn, args, limits)
+            if not sound:
+                worker.close()
+                worker = None
+            sandbox.reap_strays(keep={worker.pid} if worker else set())
+            send(replies, outcome)
+    finally:
+        if worker is not None:
+            worker.close()

@@ -142,6 +142,13 @@ def _drop_to_nobody() -> bool:
     return True
 
 
+def hand_over(*paths: str) -> None:
+    """Give the child the folders it may write: when it runs as nobody, they are nobody's."""
+    if _drop_to_nobody():
+        for path in paths:
+            os.chown(path, _NOBODY, _NOBODY)
+
+
 def become_subreaper() -> None:
     """Adopt orphaned descendants (Linux only) so that none can outlive its check."""
     try:
@@ -203,33 +210,62 @@ def seed_everything() -> None:
         pass
 
 
-def _prepare_child(
-    limits: Limits, out_fd: int, workdir: str, learner_file: str | None, private: tuple[str, ...]
+def confine_child(
+    limits: Limits,
+    out_fd: int,
+    workdir: str,
+    learner_file: str | None,
+    private: tuple[str, ...],
+    keep: tuple[int, ...] = (),
+    spare_mb: int = 0,
 ) -> None:
+    """Once per child, before any learner code: its output, its limits, its confinement.
+
+    ``keep``: descriptors (besides 0-2) that stay open. ``spare_mb``: address space allowed
+    above the memory limit, which :func:`enter_call` hands out call by call (a worker).
+    """
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
-    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])  # no grader channel stays reachable
+    low = 3
+    for fd in sorted(keep):  # no other grader channel stays reachable
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0), write_through=True)
     sys.stderr = sys.stdout
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        with open("/proc/self/status") as f:
-            vm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
-        budget = vm + limits.memory_mb * 1024 * 1024
+    vm = address_space()
+    if vm:
+        budget = vm + (limits.memory_mb + spare_mb) * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
-    except (OSError, ValueError, StopIteration):
-        pass
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+    confine.apply(workdir, learner_file, private, nobody=_NOBODY if _drop_to_nobody() else None)
+
+
+def enter_call(workdir: str, memory_mb: int) -> None:
+    """Before each call: its own folder, ``memory_mb`` from where the process stands, torch's
+    defaults as the scenarios pin them (guard.pin_defaults), one thread, every seed."""
     os.chdir(workdir)
     os.environ["HOME"] = os.environ["TMPDIR"] = tempfile.tempdir = workdir
-    confine.apply(workdir, learner_file, private, nobody=_NOBODY if _drop_to_nobody() else None)
-    torch.set_num_threads(1)
-    seed_everything()
+    vm = address_space()
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if vm and hard != resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_AS, (min(hard, vm + memory_mb * 2**20), hard))
+    guard.pin_defaults("cpu")  # the device's own settings are made by the scenario's call (devices.prepare_child)
 
 
-def _child_main(fn: Callable[..., Any], args: tuple, result_path: str, learner_file: str | None) -> None:
+def address_space(pid: int | str = "self") -> int:
+    """The process's address space in bytes (VmSize); 0 where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+    except (OSError, ValueError, StopIteration):
+        return 0
+
+
+def child_main(fn: Callable[..., Any], args: tuple, result_path: str, learner_file: str | None) -> None:
     try:
         value = wire.encode(fn(*args))
         payload = {"ok": value}
@@ -324,17 +360,16 @@ def run(
         result_path = os.path.join(tmp, "result.pt")
         workdir = os.path.join(tmp, "work")
         os.mkdir(workdir)
-        if _drop_to_nobody():  # the child runs as nobody: give it its own folder and nothing else
-            for path in (tmp, workdir):
-                os.chown(path, _NOBODY, _NOBODY)
+        hand_over(tmp, workdir)
         out_r, out_w = os.pipe()
         start = time.perf_counter()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             try:
                 os.close(out_r)
-                _prepare_child(limits, out_w, workdir, learner_file, private)
-                _child_main(fn, args, result_path, learner_file)
+                confine_child(limits, out_w, workdir, learner_file, private)
+                enter_call(workdir, limits.memory_mb)
+                child_main(fn, args, result_path, learner_file)
             finally:
                 os._exit(0)
         os.close(out_w)
@@ -343,15 +378,19 @@ def run(
         reap_strays()
         text = without_torch_logs(output.decode("utf-8", "replace"))
         if status is None:
-            return Outcome(
-                failure=Failure(
-                    "timeout",
-                    f"timed out after {limits.timeout_s:g} s: is there an infinite loop, or far more work than the task needs?",
-                ),
-                output=text,
-                duration_s=duration,
-            )
-        return _read_result(result_path, status, text, duration, limits)
+            return timed_out(limits, text, duration)
+        return read_result(result_path, status, text, duration, limits)
+
+
+def timed_out(limits: Limits, output: str, duration: float) -> Outcome:
+    return Outcome(
+        failure=Failure(
+            "timeout",
+            f"timed out after {limits.timeout_s:g} s: is there an infinite loop, or far more work than the task needs?",
+        ),
+        output=output,
+        duration_s=duration,
+    )
 
 
 def without_torch_logs(output: str) -> str:
@@ -367,7 +406,7 @@ def _supervise(pid: int, out_r: int, deadline: float, cap: int) -> tuple[bytes, 
     while True:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
-            _kill_group(pid)
+            kill_group(pid)
             os.waitpid(pid, 0)
             if open_pipe:
                 os.close(out_r)
@@ -391,11 +430,11 @@ def _supervise(pid: int, out_r: int, deadline: float, cap: int) -> tuple[bytes, 
         if done:
             if open_pipe:  # a descendant may still hold the pipe: do not wait for it
                 os.close(out_r)
-            _kill_group(pid)
+            kill_group(pid)
             return b"".join(chunks), status
 
 
-def _kill_group(pid: int) -> None:
+def kill_group(pid: int) -> None:
     """Kill the child and its process group (which the child itself may have left)."""
     for kill in (os.killpg, os.kill):
         try:
@@ -411,9 +450,9 @@ def signal_name(sig: int) -> str:
         return f"signal {sig}"
 
 
-def _read_result(path: str, status: int, output: str, duration: float, limits: Limits) -> Outcome:
+def read_result(path: str, status: int | None, output: str, duration: float, limits: Limits) -> Outcome:
     try:
-        with open(path, "rb") as f:
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:  # a link the child made leads nowhere
             payload = torch.load(io.BytesIO(f.read()), weights_only=True)
     except FileNotFoundError:
         return Outcome(failure=_death(status, limits), output=output, duration_s=duration)
@@ -438,7 +477,9 @@ def _read_result(path: str, status: int, output: str, duration: float, limits: L
     )
 
 
-def _death(status: int, limits: Limits) -> Failure:
+def _death(status: int | None, limits: Limits) -> Failure:
+    if status is None:  # a worker that said it was done, without a result
+        return Failure("crash", "your code's result could not be read back.")
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGXFSZ:
