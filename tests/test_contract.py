@@ -232,14 +232,9 @@ def test_a_check_that_requires_another_is_judged_only_once_that_passes(tmp_path,
     assert checks["misordered"]["status"] == "error" and "has not run before it" in checks["misordered"]["message"]
 
 
-def test_a_grading_process_that_dies_fails_only_the_check_it_was_in(tmp_path):
-    """The pytest process dies mid-way (here a check ends it): that check fails with the reason,
-    a fresh process grades the rest, and checks that require an earlier pass still see it."""
-    course = make_course(
-        tmp_path,
-        {
-            "01_die": SCENARIO
-            + """
+DIES = (
+    SCENARIO
+    + """
 
         @check(2, "answer: returns 42")
         def test_value(run):
@@ -255,14 +250,44 @@ def test_a_grading_process_that_dies_fails_only_the_check_it_was_in(tmp_path):
             got, want = run(answer)
             expect_equal(got, want, "answer()")
         """
-        },
-    )
+)
+
+
+def test_a_grading_process_that_dies_fails_only_the_check_it_was_in(tmp_path):
+    """The pytest process dies mid-way (here a check ends it): that check fails with the reason,
+    a fresh process grades the rest, and checks that require an earlier pass still see it."""
+    course = make_course(tmp_path, {"01_die": DIES})
     code, report = grade_in(course, "exercises/01_die", "--min-score", "0")
     checks = {c["id"]: c for c in report["exercises"][0]["checks"]}
     assert checks["value"]["status"] == "passed" and checks["after"]["status"] == "passed"
     assert checks["dies"]["status"] == "failed"
     assert "Grading stopped during this check: the grading process exited with status 7" in checks["dies"]["message"]
     assert report["score"] == 3 and report["max_score"] == 4
+
+
+def test_exercises_graded_in_one_process_that_dies_are_graded_as_in_their_own(tmp_path):
+    """A batch grades a submission's exercises in one pytest process. It dies in the middle
+    one's second check: the first exercise keeps what it had, the middle one is finished by a
+    fresh process, the last is graded anew; every result as if each had a process of its own."""
+    from torchgrade import course
+    from torchgrade.engine import session
+
+    root = make_course(tmp_path, {"01_a": answered(1), "02_die": DIES, "03_b": answered(3, "other")})
+    (root / "exercises" / "03_b" / "answer.py").write_text("def answer():\n    return 41\n")
+    targets = [course.resolve(str(root / "exercises" / ex), root) for ex in ("01_a", "02_die", "03_b")]
+    options = session.Options(device="cpu", reference_cache=None)
+
+    def outcome(per_process: int) -> list:
+        report = session.grade(targets, options, per_process=per_process)
+        return [(ex.id, ex.error, [(c.id, c.status, c.message) for c in ex.checks]) for ex in report.exercises]
+
+    together = outcome(3)
+    assert together == outcome(1)
+    assert [[status for _, status, _ in checks] for _, _, checks in together] == [
+        ["passed"],
+        ["passed", "failed", "passed"],
+        ["failed"],
+    ]
 
 
 def test_reference_results_are_kept_on_disk_and_read_back(tmp_path):

@@ -37,13 +37,16 @@ SEED = click.option(
     show_default=True,
     help="The run seed every scenario's inputs are drawn with; staff grade with one learners never saw.",
 )
-JOBS = click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Exercises graded at the same time (default: the number of CPUs).",
-)
+
+
+def jobs(what: str):
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=None,
+        help=f"{what} graded at the same time (default: the number of CPUs).",
+    )
 
 
 def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target]:
@@ -105,7 +108,7 @@ def _targets(paths: tuple[str, ...], all_root: str | None) -> list[course.Target
 )
 @TIMEOUT_FACTOR
 @MEMORY_MB
-@JOBS
+@jobs("Exercises")
 @SEED
 @click.option(
     "--no-cache",
@@ -303,7 +306,7 @@ def _finish(prog: str, out: Path, manifest: store.Manifest, students: list[roste
 )
 @click.option("--exercises", "exercise_ids", metavar="NN_topic,...", help="Grade only these (default: all).")
 @DEVICE
-@JOBS
+@jobs("Submissions")
 @TIMEOUT_FACTOR
 @MEMORY_MB
 @SEED

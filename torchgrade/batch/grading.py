@@ -1,6 +1,7 @@
 """Grade a batch: pristine copies of this shard's submissions, graded with the course's checks
 and reference, a chunk of submissions per :func:`session.grade` call (torch is imported once,
-``jobs`` exercises run at a time across submissions), each result stored as its chunk ends.
+``jobs`` submissions at a time, the exercises of one in one pytest process), each result stored
+as its chunk ends.
 
 A submission whose stored result has the same key (its files, the course version, the
 settings) is not graded again, so an interrupted batch run again continues where it stopped.
@@ -112,8 +113,8 @@ def _grade_chunk(chunk: tuple[Pristine, ...], request: Request) -> list[Report]:
         for copy in chunk
         for ex in request.exercises
     ]
-    report = session.grade(targets, request.options)
     n = len(request.exercises)
+    report = session.grade(targets, request.options, per_process=n)  # a submission's exercises in one process
     parts = [report.exercises[i * n : (i + 1) * n] for i in range(len(chunk))]
     return [
         Report(

@@ -31,8 +31,9 @@ class Finished:
 
 @dataclass
 class Ended:
-    """The pytest run is over: why the learner's module could not be loaded, if it could not."""
+    """An exercise's checks are over: why the learner's module could not be loaded, if it could not."""
 
+    exercise: str = ""
     load_error: str | None = None
     load_fault: Fault | None = None
     load_cause: str = ""  # sandbox.Failure.kind of the load failure

@@ -17,6 +17,7 @@ carries it too, as each test's ``metadata["torchgrade"]``.
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from torchgrade.engine import events, forkserver, guard, loader, recording, refc
 from torchgrade.kit.checks import MARK
 from torchgrade.kit.compare import CheckFailed
 from torchgrade.results import CheckResult, Fault, Status
+
+_NAMED_SUBMISSION = re.compile(r"^(\d\d_\w+)=(.+)$")  # --submission NN_topic=PATH
 
 
 class GraderError(Exception):
@@ -223,7 +226,8 @@ _DEVICE = pytest.StashKey[str]()  # resolved once per run
 _STATES = pytest.StashKey[dict[str, ExerciseState]]()  # exercise id -> its state
 _EVENTS = pytest.StashKey[int | None]()  # the pipe to ``grade``, if it drives this run
 _PASSED_BEFORE = pytest.StashKey[set[str]]()  # checks that passed in an earlier process (after a crash)
-_COLLECT_ERRORS = pytest.StashKey[list[str]]()
+_COLLECT_ERRORS = pytest.StashKey[list[tuple[str, str]]]()  # (exercise id, what failed to collect)
+_ENDED = pytest.StashKey[set[str]]()  # exercises whose end was sent
 _RESULT = pytest.StashKey[CheckResult]()  # an item's result
 _CUDA_SKIP = pytest.StashKey[bool]()  # the item was skipped for lack of CUDA (by us, not by learner code)
 _SERVER = pytest.StashKey[forkserver.ForkServer]()  # forks every learner child (see forkserver)
@@ -233,8 +237,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("torchgrade")
     group.addoption(
         "--submission",
-        default=None,
-        help="the learner module (or its NN_topic folder) to grade; default: the course's exercises/NN_topic",
+        action="append",
+        default=[],
+        help="the learner module (or its NN_topic folder) to grade; NN_topic=PATH: for that exercise only "
+        "(repeatable); default: the course's exercises/NN_topic",
     )
     group.addoption("--device", dest="tg_device", default="auto", help="auto, cpu, cuda or cuda:N")
     group.addoption(
@@ -265,6 +271,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_EVENTS] = config.getoption("tg_events_fd")
     config.stash[_PASSED_BEFORE] = set(filter(None, config.getoption("tg_passed_before").split(",")))
     config.stash[_COLLECT_ERRORS] = []
+    config.stash[_ENDED] = set()
 
 
 def _emit(config: pytest.Config, event: events.Event) -> None:
@@ -292,7 +299,7 @@ def _result(item: pytest.Item) -> CheckResult:
 def pytest_make_collect_report(collector: pytest.Collector):
     report = (yield).get_result()
     if report.failed:  # a grader file that does not import
-        collector.config.stash[_COLLECT_ERRORS].append(str(report.longrepr))
+        collector.config.stash[_COLLECT_ERRORS].append((_exercise_id(collector.path), str(report.longrepr)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -324,9 +331,45 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _emit(session.config, events.Collected({item.nodeid: _result(item) for item in session.items}))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     _emit(item.config, events.Started(item.nodeid))
+    yield
+    if nextitem is None or _exercise_id(nextitem.path) != _exercise_id(item.path):
+        _end_exercise(item.config, _exercise_id(item.path))
+
+
+def _exercise_id(path: Path | str) -> str:
+    """The exercise a checks file (or its folder, graders/NN_topic) belongs to."""
+    path = Path(str(path).split("::")[0])
+    return path.name if path.suffix != ".py" else path.parent.name
+
+
+def _end_exercise(config: pytest.Config, exercise_id: str) -> None:
+    """Tell ``grade`` that an exercise's checks are over, and why its module could not load, if it could not.
+
+    Sent as soon as its last check ends, so that a process grading several exercises that
+    dies in a later one leaves this one whole.
+    """
+    if exercise_id in config.stash[_ENDED]:
+        return
+    config.stash[_ENDED].add(exercise_id)
+    state = config.stash[_STATES].get(exercise_id)
+    failure = state.load_failure if state else None
+    asked = {_exercise_id(arg) for arg in config.args}
+    other = {where for where, _ in config.stash[_COLLECT_ERRORS]} - asked  # errors of no one exercise: everyone's
+    _emit(
+        config,
+        events.Ended(
+            exercise=exercise_id,
+            load_error=failure.message if failure else None,
+            load_fault=Fault.LEARNER if failure else None,
+            load_cause=failure.kind if failure else "",
+            collect_errors=tuple(
+                text for where, text in config.stash[_COLLECT_ERRORS] if where in (exercise_id, *other)
+            ),
+        ),
+    )
 
 
 def _state(request: pytest.FixtureRequest) -> ExerciseState:
@@ -337,7 +380,7 @@ def _state(request: pytest.FixtureRequest) -> ExerciseState:
     if exercise_id not in states:
         root = find_root(grader_dir)
         exercise = load_exercise(root, exercise_id)
-        given = config.getoption("submission")
+        given = _submission(config.getoption("submission"), exercise_id)
         learner = Path(given).expanduser().resolve() if given else exercise.stub_dir / exercise.module
         if learner.is_dir():
             learner = learner / exercise.module
@@ -366,6 +409,15 @@ def _state(request: pytest.FixtureRequest) -> ExerciseState:
         if config.getoption("tg_record"):
             state.recorder = recording.Recording(exercise_id, recording.device_kind(device), seeds.run_seed())
     return states[exercise_id]
+
+
+def _submission(given: list[str], exercise_id: str) -> str | None:
+    """The ``--submission`` for this exercise: its own ``NN_topic=PATH``, else a plain PATH."""
+    for value in given:
+        named = _NAMED_SUBMISSION.match(value)
+        if named and named[1] == exercise_id:
+            return named[2]
+    return next((value for value in given if not _NAMED_SUBMISSION.match(value)), None)
 
 
 def _unmet(state: ExerciseState, config: pytest.Config, requires: tuple[str, ...]) -> list[str]:
@@ -437,16 +489,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for state in states:
         if state.recorder is not None:
             state.recorder.save(recording.path(Path(folder), state.exercise.id, state.device))
-    failure = states[0].load_failure if states else None
-    _emit(
-        session.config,
-        events.Ended(
-            load_error=failure.message if failure else None,
-            load_fault=Fault.LEARNER if failure else None,
-            load_cause=failure.kind if failure else "",
-            collect_errors=tuple(session.config.stash[_COLLECT_ERRORS]),
-        ),
-    )
+    asked = {_exercise_id(arg) for arg in session.config.args}
+    for exercise_id in sorted(asked | set(session.config.stash[_STATES])):  # those whose last check did not end it
+        _end_exercise(session.config, exercise_id)
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-json-report's hook exists only when it is installed

@@ -1,9 +1,10 @@
-"""Grade exercises: one forked pytest run per exercise, read back into the report model.
+"""Grade exercises: forked pytest runs, read back into the report model.
 
 The ``grade`` process imports torch and the optimizer machinery once (:func:`warm_up`),
-then forks a child per exercise that runs that exercise's checks with pytest; the child in
-turn forks a sandbox per scenario. If an exercise's child dies (a submission killed it,
-say), the checks it had not finished are failed with the reason; it never counts as a pass.
+then forks a child per exercise (or per group of exercises: a batch grades a submission's
+exercises in one) that runs the checks with pytest; the child runs the learner's code in
+a sandboxed worker. If a child dies (a submission killed it, say), the check it was in is
+failed with the reason, never counted as a pass, and a fresh child grades what remains.
 """
 
 from __future__ import annotations
@@ -43,12 +44,14 @@ def cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def grade(targets: list[Target], options: Options) -> Report:
+def grade(targets: list[Target], options: Options, per_process: int = 1) -> Report:
+    """Grade the targets, ``per_process`` consecutive ones in one pytest process (the exercises
+    of one submission, in a batch: a pytest start costs ~0.1 s), ``options.jobs`` processes at a time."""
     start = time.perf_counter()
     sys.dont_write_bytecode = True  # importing the course's checks must leave no __pycache__ in it
     sandbox.warm_up()
     runs = [_Run(t) for t in targets]
-    _drive(runs, options)
+    _drive([runs[i : i + per_process] for i in range(0, len(runs), per_process)], options)
     return Report(
         [r.result() for r in runs],
         device=options.device,
@@ -62,12 +65,10 @@ def grade_exercise(target: Target, options: Options) -> ExerciseResult:
     return grade([target], options).exercises[0]
 
 
-def _pytest_args(target: Target, options: Options, events_fd: int, passed_before: list[str]) -> list[str]:
-    args = [
-        str(target.exercise.grader_dir),
-        f"--rootdir={target.exercise.root}",
-        "--submission",
-        str(target.module_file),
+def _pytest_args(targets: list[Target], options: Options, events_fd: int, passed_before: list[str]) -> list[str]:
+    args = [str(t.exercise.grader_dir) for t in targets] + [f"--rootdir={targets[0].exercise.root}"]
+    args += [f"--submission={t.exercise.id}={t.module_file}" for t in targets]
+    args += [
         "--device",
         options.device,
         "--timeout-factor",
@@ -80,6 +81,9 @@ def _pytest_args(target: Target, options: Options, events_fd: int, passed_before
         "no:cacheprovider",
         "--import-mode=importlib",
         "-q",
+        # the plugin words each failure itself; pytest's own traceback (it parses the checks
+        # file for every failed check) would cost ~10 ms a failure and go nowhere
+        "--tb=no",
     ]
     if options.seed:
         args += ["--seed", str(options.seed)]
@@ -96,15 +100,15 @@ def _pytest_args(target: Target, options: Options, events_fd: int, passed_before
     return args
 
 
-def _run_pytest(run: _Run, options: Options, channel: int) -> None:
+def _run_pytest(runs: list[_Run], options: Options, channel: int) -> None:
     """The exercise child: run pytest with its events going to ``channel``; never returns."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # also when sys.stdout is not fd 1 (pytest capturing us)
-    passed = [r.id for r in run.results.values() if r.status == Status.PASSED]
-    args = _pytest_args(run.target, options, channel, passed) + [f"--deselect={nodeid}" for nodeid in run.results]
-    pytest.main(args)
+    passed = [r.id for run in runs for r in run.results.values() if r.status == Status.PASSED]
+    args = _pytest_args([run.target for run in runs], options, channel, passed)
+    pytest.main(args + [f"--deselect={nodeid}" for run in runs for nodeid in run.results])
 
 
 @dataclass
@@ -119,11 +123,24 @@ class _Run:
     cause: str = ""
     done: bool = False
 
-    def absorb(self, stream: list[events.Event], status: int | None) -> None:
-        """Take one pytest process's events; if it died mid-way, fail the check it was in."""
+    @property
+    def prefix(self) -> str:
+        """How the node ids of this exercise's checks begin."""
+        ex = self.target.exercise
+        return ex.grader_dir.relative_to(ex.root).as_posix() + "/"
+
+    def absorb(self, stream: list[events.Event], status: int | None, interrupted: bool) -> None:
+        """Take this exercise's part of one pytest process's events; if the process died in one
+        of its checks, fail that check. ``interrupted``: it died in some check (maybe another
+        exercise's), so an exercise that had not begun is graded anew."""
         collected = next((e for e in stream if isinstance(e, events.Collected)), None)
-        ended = next((e for e in stream if isinstance(e, events.Ended)), None)
-        self.results.update({e.nodeid: e.result for e in stream if isinstance(e, events.Finished)})
+        if collected is not None:
+            collected = events.Collected({k: r for k, r in collected.checks.items() if k.startswith(self.prefix)})
+        ended = next((e for e in stream if isinstance(e, events.Ended) and e.exercise == self.target.exercise.id), None)
+        mine = [
+            e for e in stream if isinstance(e, (events.Started, events.Finished)) and e.nodeid.startswith(self.prefix)
+        ]
+        self.results.update({e.nodeid: e.result for e in mine if isinstance(e, events.Finished)})
         if self.checks is None:
             if collected is None or (ended and ended.collect_errors):
                 errors = "\n".join(ended.collect_errors) if ended else ""
@@ -138,9 +155,9 @@ class _Run:
                 self.error, self.fault, self.cause = ended.load_error, ended.load_fault, ended.load_cause
             self.done = True
             return
-        started = [e.nodeid for e in stream if isinstance(e, events.Started) and e.nodeid not in self.results]
-        if not started:  # died outside any check: nothing left to learn by retrying
-            self.done = True
+        started = [e.nodeid for e in mine if isinstance(e, events.Started) and e.nodeid not in self.results]
+        if not started:  # died before this exercise began, or outside any check: nothing to learn by retrying
+            self.done = not interrupted
             return
         crashed = replace(self.checks[started[-1]])
         crashed.settle(
@@ -172,14 +189,14 @@ class _Run:
 
 @dataclass
 class _Process:
-    run: _Run
+    runs: list[_Run]
     pid: int
     fd: int
     deadline: float
     buffer: bytes = b""
 
 
-def _start(run: _Run, options: Options, forget: Callable[[_Run], None]) -> _Process:
+def _start(runs: list[_Run], options: Options, forget: Callable[[list[_Run]], None]) -> _Process:
     """Fork the exercise process. It first ``forget``s what it inherited of the other runs: the
     learner code it grades must not find another submission's results in its memory."""
     read_fd, write_fd = os.pipe()
@@ -187,22 +204,23 @@ def _start(run: _Run, options: Options, forget: Callable[[_Run], None]) -> _Proc
     if pid == 0:
         try:
             os.close(read_fd)
-            forget(run)
+            forget(runs)
             gc.collect()
-            _run_pytest(run, options, write_fd)
+            _run_pytest(runs, options, write_fd)
         finally:
             os._exit(0)
     os.close(write_fd)
-    return _Process(run, pid, read_fd, deadline=time.monotonic() + 600 * options.timeout_factor)
+    return _Process(runs, pid, read_fd, deadline=time.monotonic() + 600 * options.timeout_factor * len(runs))
 
 
-def _drive(runs: list[_Run], options: Options) -> None:
-    """Grade the runs, ``options.jobs`` exercise processes at a time, until each is done."""
-    waiting, active = list(runs), {}
+def _drive(groups: list[list[_Run]], options: Options) -> None:
+    """Grade the groups of runs, a process each, ``options.jobs`` at a time, until each run is done."""
+    waiting, active = list(groups), {}
+    runs = [run for group in groups for run in group]
 
-    def forget(keep: _Run) -> None:
+    def forget(keep: list[_Run]) -> None:
         for other in runs:
-            if other is not keep:
+            if not any(other is run for run in keep):
                 other.checks, other.results = None, {}
         for proc in active.values():
             proc.buffer = b""  # the events of the runs in progress
@@ -228,13 +246,16 @@ def _drive(runs: list[_Run], options: Options) -> None:
                 _finish(proc, None, active, waiting)
 
 
-def _finish(proc: _Process, status: int | None, active: dict[int, _Process], waiting: list[_Run]) -> None:
+def _finish(proc: _Process, status: int | None, active: dict[int, _Process], waiting: list[list[_Run]]) -> None:
     os.close(proc.fd)
-    proc.run.absorb(events.parse(proc.buffer), status)
+    stream = events.parse(proc.buffer)
     proc.buffer = b""  # read: keep no copy for the processes forked next
+    finished = {e.nodeid for e in stream if isinstance(e, events.Finished)}
+    interrupted = any(isinstance(e, events.Started) and e.nodeid not in finished for e in stream)
+    for run in proc.runs:
+        run.absorb(stream, status, interrupted)
     sandbox.reap_strays(keep={p.pid for p in active.values()})
-    if not proc.run.done:
-        waiting.insert(0, proc.run)  # a fresh process for the checks that remain
+    waiting[:0] = [[run] for run in proc.runs if not run.done]  # a fresh process for the checks that remain
 
 
 def _death_reason(status: int | None) -> str:
