@@ -266,28 +266,33 @@ def test_a_grading_process_that_dies_fails_only_the_check_it_was_in(tmp_path):
 
 
 def test_exercises_graded_in_one_process_that_dies_are_graded_as_in_their_own(tmp_path):
-    """A batch grades a submission's exercises in one pytest process. It dies in the middle
-    one's second check: the first exercise keeps what it had, the middle one is finished by a
-    fresh process, the last is graded anew; every result as if each had a process of its own."""
+    """A batch grades a submission's exercises in one pytest process. It dies in the second
+    one's second check: the first exercise keeps what it had, the second is finished by a
+    fresh process, the third is graded anew, and the fourth's checks, which do not import,
+    spoil only the fourth; every result as if each had a process of its own."""
     from torchgrade import course
     from torchgrade.engine import session
 
-    root = make_course(tmp_path, {"01_a": answered(1), "02_die": DIES, "03_b": answered(3, "other")})
+    broken = "import a_module_that_does_not_exist\n" + answered(1)
+    ids = ("01_a", "02_die", "03_b", "04_broken")
+    root = make_course(tmp_path, dict(zip(ids, (answered(1), DIES, answered(3, "other"), broken))))
     (root / "exercises" / "03_b" / "answer.py").write_text("def answer():\n    return 41\n")
-    targets = [course.resolve(str(root / "exercises" / ex), root) for ex in ("01_a", "02_die", "03_b")]
+    targets = [course.resolve(str(root / "exercises" / ex), root) for ex in ids]
     options = session.Options(device="cpu", reference_cache=None)
 
     def outcome(per_process: int) -> list:
         report = session.grade(targets, options, per_process=per_process)
         return [(ex.id, ex.error, [(c.id, c.status, c.message) for c in ex.checks]) for ex in report.exercises]
 
-    together = outcome(3)
+    together = outcome(4)
     assert together == outcome(1)
     assert [[status for _, status, _ in checks] for _, _, checks in together] == [
         ["passed"],
         ["passed", "failed", "passed"],
         ["failed"],
+        [],
     ]
+    assert "could not be collected" in together[3][1] and "a_module_that_does_not_exist" in together[3][1]
 
 
 def test_reference_results_are_kept_on_disk_and_read_back(tmp_path):

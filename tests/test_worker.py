@@ -77,9 +77,20 @@ def raise_value_error() -> None:
     raise ValueError("mine")
 
 
+def exit_3_leaving_a_child() -> None:
+    if os.fork() == 0:  # holds the worker's pipes open after it died
+        time.sleep(60)
+    os._exit(3)
+
+
 @pytest.mark.parametrize(
     ("breaks", "words"),
-    [(hang, "timed out after 1 s"), (exit_3, "exit status 3"), (raise_value_error, "ValueError: mine")],
+    [
+        (hang, "timed out after 1 s"),
+        (exit_3, "exit status 3"),
+        (exit_3_leaving_a_child, "exit status 3"),
+        (raise_value_error, "ValueError: mine"),
+    ],
 )
 def test_a_failing_call_fails_as_in_a_child_of_its_own(server, breaks, words):
     limits = sandbox.Limits(timeout_s=1, memory_mb=600)
@@ -150,3 +161,64 @@ def test_a_worker_that_kept_too_much_is_replaced(server):
     # 800 MiB kept, more than the worker may spare: the next call gets its 600 MiB elsewhere
     assert call(server, take, 550).value == 550
     assert call(server, pid).value != worker
+
+
+def leave_a_thread() -> int:
+    """Returns at once; a thread it leaves replaces torch.equal a moment later."""
+    import threading
+
+    def later() -> None:
+        time.sleep(0.2)
+        torch.equal = lambda *args: True
+
+    threading.Thread(target=later, daemon=True).start()
+    return os.getpid()
+
+
+def equal_and_pid() -> tuple:
+    time.sleep(0.3)
+    return torch.equal(torch.zeros(1), torch.ones(1)), os.getpid()
+
+
+def test_a_thread_left_running_ends_the_worker(server):
+    worker = call(server, leave_a_thread).value
+    equal, elsewhere = call(server, equal_and_pid).value
+    assert not equal and elsewhere != worker
+
+
+def replace_equal() -> int:
+    torch.equal = lambda *args: True
+    return os.getpid()
+
+
+def watched() -> None:
+    from torchgrade.engine import guard
+
+    guard.check(guard.Watch(watched))
+
+
+def test_a_replacement_an_earlier_call_left_is_noticed(server):
+    worker = call(server, replace_equal).value
+    noticed = call(server, watched)
+    assert noticed.failure.kind == "tampered" and "`torch.equal`" in noticed.failure.message
+    assert call(server, pid).value != worker
+
+
+def forge_done_over_a_fifo() -> None:
+    os.mkfifo(os.getcwd() + ".pt")  # where the worker's result goes
+    os.write(4, b".")  # "done", said early
+    time.sleep(100)
+
+
+def lock_the_worker_folder() -> int:
+    os.chmod("..", 0)
+    return os.getpid()
+
+
+@pytest.mark.parametrize("attack", [forge_done_over_a_fifo, lock_the_worker_folder])
+def test_the_fork_server_outlives_what_a_call_does_to_its_worker(server, attack):
+    start = time.monotonic()
+    call(server, attack)
+    call(server, pid)  # may fail, as the attacker's own next call
+    assert call(server, pid).ok
+    assert time.monotonic() - start < 5

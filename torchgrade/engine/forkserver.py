@@ -75,12 +75,20 @@ def _serve(requests: int, replies: int) -> None:
                 worker.close()
                 worker = None
             try:
-                worker = worker or Worker(limits, learner_file, private)
-                outcome, sound = worker.call(fn, args, limits)
-            except Gone:  # ended by something an earlier call left running: this call gets a fresh one
-                worker = Worker(limits, learner_file, private)
-                outcome, sound = worker.call(fn, args, limits)
-            if not sound:
+                try:
+                    worker = worker or Worker(limits, learner_file, private)
+                    outcome, sound = worker.call(fn, args, limits)
+                except Gone:  # ended by what an earlier call did to it: this call gets a fresh one
+                    worker = Worker(limits, learner_file, private)
+                    outcome, sound = worker.call(fn, args, limits)
+            except Exception as exc:  # noqa: BLE001 - whatever a call did to its worker, the server carries on
+                outcome = sandbox.Outcome(
+                    failure=sandbox.Failure(
+                        "crash", f"the sandbox could not run your code ({type(exc).__name__}: {exc})."
+                    )
+                )
+                sound = False
+            if worker is not None and not sound:
                 worker.close()
                 worker = None
             sandbox.reap_strays(keep={worker.pid} if worker else set())

@@ -71,9 +71,9 @@ class Tampered(Exception):
 _NAMES = [(owner, names.split()) for owner, names in _WATCHED.items()]
 
 
-def _engine_modules(scenario: Callable) -> list[types.ModuleType]:
+def _engine_modules(scenario: Callable | None) -> list[types.ModuleType]:
     """The grader module that defines the scenario, the kit and the wire."""
-    names = [scenario.__module__, "torchgrade.engine.wire"]
+    names = ([scenario.__module__] if scenario else []) + ["torchgrade.engine.wire"]
     names += [n for n in sys.modules if n.startswith("torchgrade.kit")]
     return [sys.modules[n] for n in names if n in sys.modules]
 
@@ -90,7 +90,7 @@ def _lookup(owner: object, name: str) -> tuple[object, object]:
 _Entry = tuple[object, str, object, object]
 
 
-def _identities(scenario: Callable) -> dict[str, _Entry]:
+def _identities(scenario: Callable | None) -> dict[str, _Entry]:
     found = {
         f"{getattr(owner, '__qualname__', owner.__name__)}.{name}": (owner, name, *_lookup(owner, name))
         for owner, names in _NAMES
@@ -107,12 +107,24 @@ def _identities(scenario: Callable) -> dict[str, _Entry]:
     return found
 
 
+_BORN: dict[str, _Entry] = {}  # in a worker: the identities before any learner code ran in it
+
+
+def remember() -> None:
+    """Record the identities now, before any learner code runs in this process (a worker):
+    every later :class:`Watch` compares with these, so a replacement that an earlier call
+    left behind is noticed too."""
+    _BORN.clear()
+    _BORN.update(_identities(None))
+
+
 class Watch:
-    """Identities recorded now, compared by :meth:`replaced` and put back by :meth:`restore`."""
+    """Identities recorded now (or when the process was born), compared by :meth:`replaced`
+    and put back by :meth:`restore`."""
 
     def __init__(self, scenario: Callable):
         self._scenario = scenario
-        self._before = _identities(scenario)
+        self._before = _identities(scenario) | _BORN
 
     def _changed(self) -> dict[str, _Entry]:
         after = _identities(self._scenario)

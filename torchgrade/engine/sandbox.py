@@ -146,7 +146,7 @@ def hand_over(*paths: str) -> None:
     """Give the child the folders it may write: when it runs as nobody, they are nobody's."""
     if _drop_to_nobody():
         for path in paths:
-            os.chown(path, _NOBODY, _NOBODY)
+            os.chown(path, _NOBODY, _NOBODY, follow_symlinks=False)  # a link put in its place gives nothing away
 
 
 def become_subreaper() -> None:
@@ -452,8 +452,7 @@ def signal_name(sig: int) -> str:
 
 def read_result(path: str, status: int | None, output: str, duration: float, limits: Limits) -> Outcome:
     try:
-        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:  # a link the child made leads nowhere
-            payload = torch.load(io.BytesIO(f.read()), weights_only=True)
+        payload = torch.load(io.BytesIO(_read_plain_file(path, limits.file_bytes)), weights_only=True)
     except FileNotFoundError:
         return Outcome(failure=_death(status, limits), output=output, duration_s=duration)
     except Exception:  # noqa: BLE001 - anything unreadable is a forged or broken result
@@ -475,6 +474,16 @@ def read_result(path: str, status: int | None, output: str, duration: float, lim
     return Outcome(
         failure=Failure("crash", "your code's result could not be read back."), output=output, duration_s=duration
     )
+
+
+def _read_plain_file(path: str, cap: int) -> bytes:
+    """The bytes of the regular file at ``path``: a link, a FIFO or a device the child put there is refused."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with open(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
+            raise ValueError("not a plain file of results")
+        return f.read()
 
 
 def _death(status: int | None, limits: Limits) -> Failure:

@@ -51,6 +51,8 @@ def grade(targets: list[Target], options: Options, per_process: int = 1) -> Repo
     sys.dont_write_bytecode = True  # importing the course's checks must leave no __pycache__ in it
     sandbox.warm_up()
     runs = [_Run(t) for t in targets]
+    if options.checks:  # check ids name checks across the exercises of a process: one exercise each
+        per_process = 1
     _drive([runs[i : i + per_process] for i in range(0, len(runs), per_process)], options)
     return Report(
         [r.result() for r in runs],
@@ -81,6 +83,7 @@ def _pytest_args(targets: list[Target], options: Options, events_fd: int, passed
         "no:cacheprovider",
         "--import-mode=importlib",
         "-q",
+        "--continue-on-collection-errors",  # checks that fail to import spoil only their own exercise
         # the plugin words each failure itself; pytest's own traceback (it parses the checks
         # file for every failed check) would cost ~10 ms a failure and go nowhere
         "--tb=no",
@@ -141,15 +144,15 @@ class _Run:
             e for e in stream if isinstance(e, (events.Started, events.Finished)) and e.nodeid.startswith(self.prefix)
         ]
         self.results.update({e.nodeid: e.result for e in mine if isinstance(e, events.Finished)})
-        if self.checks is None:
-            if collected is None or (ended and ended.collect_errors):
-                errors = "\n".join(ended.collect_errors) if ended else ""
-                self.error = "grader error: the checks of this exercise could not be collected" + (
-                    f"\n{errors}" if errors else ""
-                )
-                self.fault, self.checks, self.done = Fault.GRADER, {}, True
-                return
+        if self.checks is None and collected is not None:
             self.checks = collected.checks
+        if self.checks is None or (ended and ended.collect_errors):
+            errors = "\n".join(ended.collect_errors) if ended else ""
+            self.error = "grader error: the checks of this exercise could not be collected" + (
+                f"\n{errors}" if errors else ""
+            )
+            self.fault, self.checks, self.done = Fault.GRADER, {}, True
+            return
         if ended:
             if ended.load_error:
                 self.error, self.fault, self.cause = ended.load_error, ended.load_fault, ended.load_cause

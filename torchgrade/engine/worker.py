@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from torchgrade.engine import sandbox
+from torchgrade.engine import guard, sandbox
 
 SPARE_MB = 512  # address space a worker may keep from earlier calls before it is replaced
 _REUSABLE = frozenset({"exception", "not_attempted", "missing"})  # failures after which the worker is sound
@@ -69,7 +69,6 @@ class Worker:
 
     def __init__(self, limits: sandbox.Limits, learner_file: str | None, private: tuple[str, ...]):
         self.terms = _terms(limits, learner_file, private)
-        self.calls = 0
         self.folder = tempfile.mkdtemp(prefix="torchgrade-")
         home = os.path.join(self.folder, "work")
         os.mkdir(home)
@@ -77,7 +76,7 @@ class Worker:
         requests_r, self._requests = os.pipe()
         self._done, done_w = os.pipe()
         self._out, out_w = os.pipe()
-        self.pid: int | None = os.fork()
+        self.pid = os.fork()
         if self.pid == 0:  # the worker: never returns
             try:
                 # out of the way of 3 and 4 first, wherever the pipes happened to land
@@ -90,11 +89,14 @@ class Worker:
                 os._exit(0)
         for fd in (requests_r, done_w, out_w):
             os.close(fd)
-        fcntl.fcntl(self._out, fcntl.F_SETFL, os.O_NONBLOCK)
+        for fd in (self._requests, self._out):
+            fcntl.fcntl(fd, fcntl.F_SETFL, os.O_NONBLOCK)
+        self.status: int | None = None  # the exit status, once reaped
+        self.closed = False
 
     def fits(self, limits: sandbox.Limits, learner_file: str | None, private: tuple[str, ...]) -> bool:
         """Whether the next call may run here: the same terms, and room for its memory."""
-        if self.terms != _terms(limits, learner_file, private):
+        if self.status is not None or self.terms != _terms(limits, learner_file, private):
             return False
         try:
             with open(f"/proc/{self.pid}/limits") as f:
@@ -106,25 +108,20 @@ class Worker:
 
     def call(self, fn: Callable[..., Any], args: tuple, limits: sandbox.Limits) -> tuple[sandbox.Outcome, bool]:
         """Run ``fn(*args)`` here; the outcome, and whether the worker can take another call."""
-        self.calls += 1
-        workdir = os.path.join(self.folder, str(self.calls))
-        result_path = workdir + ".pt"
-        os.mkdir(workdir)
-        sandbox.hand_over(workdir)
         start = time.perf_counter()
+        deadline = start + limits.timeout_s
+        workdir = tempfile.mkdtemp(dir=self.folder)  # a name no earlier call could guess and take
+        result_path = workdir + ".pt"
         try:
-            try:
-                send(self._requests, (fn, args, workdir, result_path, limits.memory_mb))
-            except BrokenPipeError:
-                self.close()
-                raise Gone from None
-            output, done, status = self._supervise(start + limits.timeout_s, limits.output_bytes)
+            sandbox.hand_over(workdir)
+            sent = self._send((fn, args, workdir, result_path, limits.memory_mb), deadline)
+            output, done, status = self._supervise(deadline, limits.output_bytes) if sent else (b"", False, None)
             duration = time.perf_counter() - start
             text = sandbox.without_torch_logs(output.decode("utf-8", "replace"))
             if not done and status is None:
                 return sandbox.timed_out(limits, text, duration), False
             outcome = sandbox.read_result(result_path, status, text, duration, limits)
-            return outcome, done and (outcome.ok or outcome.failure.kind in _REUSABLE)
+            return outcome, done and (outcome.ok or outcome.failure.kind in _REUSABLE) and self._idle()
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
             try:
@@ -132,37 +129,62 @@ class Worker:
             except OSError:  # none, or something else the call put there: the folder goes with the worker
                 pass
 
+    def _send(self, request: tuple, deadline: float) -> bool:
+        """Hand the worker its call before the deadline (False: it did not take it, and is ended)."""
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        while view:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                self.close()
+                return False
+            _, ready, _ = select.select([], [self._requests], [], remaining)
+            try:
+                if ready:
+                    view = view[os.write(self._requests, view) :]
+            except BlockingIOError:
+                continue
+            except BrokenPipeError:  # it had ended before the call reached it
+                self.close()
+                raise Gone from None
+        return True
+
     def _supervise(self, deadline: float, cap: int) -> tuple[bytes, bool, int | None]:
         """The call's output until the worker says it is done: (output, done, exit status if it died).
 
         Neither done nor a status: the time limit passed, and the worker was killed.
         """
         chunks: list[bytes] = []
-        size = 0
+        size, out_open = 0, True
 
         def drain() -> None:
-            nonlocal size
-            while True:
+            """Read what the pipe holds now (1 MiB past the cap at most: a writer that goes on is
+            not waited for); output past the cap is dropped."""
+            nonlocal size, out_open
+            most = max(size, cap) + 2**20
+            while out_open and size < most:
                 try:
                     data = os.read(self._out, 65536)
                 except BlockingIOError:
                     return
                 if not data:
+                    out_open = False
                     return
                 if size < cap:
                     chunks.append(data[: cap - size])
-                    size += len(data)
-                    if size >= cap:
+                    if size + len(data) >= cap:
                         chunks.append(b"\n[... output truncated ...]\n")
+                size += len(data)
 
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 sandbox.kill_group(self.pid)
+                self._reap()
                 drain()
-                self.close()
                 return b"".join(chunks), False, None
-            ready, _, _ = select.select([self._out, self._done], [], [], remaining)
+            watched = [self._done, self._out] if out_open else [self._done]
+            ready, _, _ = select.select(watched, [], [], min(remaining, 0.05))
             if self._out in ready:
                 drain()
             if self._done in ready:
@@ -170,19 +192,42 @@ class Worker:
                 drain()  # all the call wrote is in the pipe by now
                 if said == b".":
                     return b"".join(chunks), True, None
-                return b"".join(chunks), False, self.close()  # gone, or not to be trusted again
+                sandbox.kill_group(self.pid)  # gone, or it said something else: not to be trusted again
+                return b"".join(chunks), False, self._reap()
+            if os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                # died, while something it started still holds its pipes: end that too, then reap
+                sandbox.kill_group(self.pid)
+                status = self._reap()
+                drain()
+                return b"".join(chunks), False, status
 
-    def close(self) -> int | None:
-        """End the worker and its process group; its exit status (None if already closed)."""
-        if self.pid is None:
-            return None
-        sandbox.kill_group(self.pid)
-        status = os.waitpid(self.pid, 0)[1]
-        self.pid = None
+    def _idle(self) -> bool:
+        """Whether nothing of the last call still runs in the worker: one thread, and no child."""
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+            with open(f"/proc/{self.pid}/task/{self.pid}/children") as f:
+                children = f.read().split()
+        except (OSError, StopIteration, ValueError):
+            return False
+        return threads == 1 and not children
+
+    def _reap(self) -> int:
+        if self.status is None:
+            self.status = os.waitpid(self.pid, 0)[1]
+        return self.status
+
+    def close(self) -> None:
+        """End the worker and its process group, and remove its folder."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.status is None:
+            sandbox.kill_group(self.pid)
+            self._reap()
         for fd in (self._requests, self._done, self._out):
             os.close(fd)
         shutil.rmtree(self.folder, ignore_errors=True)
-        return status
 
 
 class Gone(Exception):
@@ -196,6 +241,7 @@ def _terms(limits: sandbox.Limits, learner_file: str | None, private: tuple[str,
 
 def _serve(learner_file: str | None) -> None:
     """The worker's loop: run each call as its own child would, then say so."""
+    guard.remember()
     while True:
         try:
             fn, args, workdir, result_path, memory_mb = receive(_REQUESTS)
