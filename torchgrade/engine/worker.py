@@ -14,8 +14,10 @@ runs each call it is sent in the same way a child of its own would run it:
   killed when it ends.
 
 A call that leaves the worker in a state no other call should meet (a time-out, a crash,
-running out of memory, replacing what the grader relies on, a module that does not load)
-ends the worker; the next call gets a fresh one. So does a call with other limits.
+running out of memory, replacing what the grader relies on, a module that does not load,
+a thread or a child still running) ends the worker; the next call gets a fresh one. So
+does a call with other limits. Whatever a call does, the fork server answers it: the
+worker's folder and pipes are the learner's to spoil (see SECURITY.md).
 """
 
 from __future__ import annotations
@@ -39,10 +41,14 @@ _HEADER = struct.Struct("!Q")
 _REQUESTS, _DONE = 3, 4  # the worker's descriptors: calls in, "done" out
 
 
+def _frame(obj: Any) -> memoryview:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return memoryview(_HEADER.pack(len(data)) + data)
+
+
 def send(fd: int, obj: Any) -> None:
     """Write one object, framed, to ``fd`` (between trusted processes only)."""
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(data)) + data)
+    view = _frame(obj)
     while view:
         view = view[os.write(fd, view) :]
 
@@ -131,8 +137,7 @@ class Worker:
 
     def _send(self, request: tuple, deadline: float) -> bool:
         """Hand the worker its call before the deadline (False: it did not take it, and is ended)."""
-        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(_HEADER.pack(len(data)) + data)
+        view = _frame(request)
         while view:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
