@@ -258,9 +258,14 @@ def enter_call(workdir: str, memory_mb: int) -> None:
 
 def address_space(pid: int | str = "self") -> int:
     """The process's address space in bytes (VmSize); 0 where it cannot be read."""
+    return status_field(pid, "VmSize") * 1024
+
+
+def status_field(pid: int | str, name: str) -> int:
+    """A number from /proc/PID/status (VmSize in KiB, Threads, ...); 0 where it cannot be read."""
     try:
         with open(f"/proc/{pid}/status") as f:
-            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+            return next(int(line.split()[1]) for line in f if line.startswith(f"{name}:"))
     except (OSError, ValueError, StopIteration):
         return 0
 

@@ -209,13 +209,11 @@ class Worker:
     def _idle(self) -> bool:
         """Whether nothing of the last call still runs in the worker: one thread, and no child."""
         try:
-            with open(f"/proc/{self.pid}/status") as f:
-                threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
             with open(f"/proc/{self.pid}/task/{self.pid}/children") as f:
                 children = f.read().split()
-        except (OSError, StopIteration, ValueError):
+        except OSError:
             return False
-        return threads == 1 and not children
+        return sandbox.status_field(self.pid, "Threads") == 1 and not children
 
     def _reap(self) -> int:
         if self.status is None:
